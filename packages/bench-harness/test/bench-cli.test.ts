@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../src/index.js';
+
+describe('parseBenchArgs', () => {
+  it('has defaults for a full run', () => {
+    expect(parseBenchArgs([])).toEqual({ quick: false, json: false, noSave: false });
+  });
+
+  it('parses every flag', () => {
+    expect(
+      parseBenchArgs([
+        '--quick',
+        '--repeats',
+        '5',
+        '--warmup',
+        '0',
+        '--variants',
+        'a,b',
+        '--json',
+        '--no-save',
+      ]),
+    ).toEqual({ quick: true, repeats: 5, warmup: 0, variants: ['a', 'b'], json: true, noSave: true });
+  });
+
+  it('rejects a repeat count that is not a positive integer', () => {
+    expect(() => parseBenchArgs(['--repeats', '0'])).toThrow('must be a positive integer');
+  });
+});

@@ -1,0 +1,3 @@
+export { quoteIdentifier } from './identifiers.js';
+export { passwordOf, redact } from './redact.js';
+export { DbCursorsError, TestDatabaseError } from './errors.js';
