@@ -13,7 +13,7 @@ export function formatBenchmarkTable(result: Omit<BenchmarkResult, 'table' | 're
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
   const same = result.variants.some((v) => v.outputs.length > 0)
-    ? `\nAll variants wrote identical bytes (${result.variants[0]?.outputs.length ?? 0} files, sha256).`
+    ? `\nAll variants wrote identical bytes (sha256 of ${result.variants[0]?.outputs.length ?? 0} output file(s)).`
     : '';
   return [
     `### ${result.package}: ${result.name}`,
