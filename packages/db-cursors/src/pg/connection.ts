@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { ConnectionError, QueryError } from '../errors.js';
+import { passwordOf, redact } from '../redact.js';
+import { errorCode } from './transient-errors.js';
+
+/** What db-cursors needs of a pool: `pg.Pool` fits, and so does anything shaped like it. */
+export interface PgPoolLike {
+  connect(): Promise<pg.PoolClient>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
+}
+
+export interface CreatePoolOptions extends Omit<pg.PoolConfig, 'connectionString' | 'password'> {
+  /** Shown in `pg_stat_activity`. Default: `prepkit`. */
+  applicationName?: string;
+  /** Receives errors of idle connections (a restarted server, say), redacted. Default: ignore them. */
+  onIdleError?: (error: Error) => void;
+}
+
+// SQLSTATEs that mean "these credentials or this database are wrong": no retry helps.
+const CONNECTION_SQLSTATES = new Set(['28P01', '28000', '3D000', '08001', '08004', '08006']);
+
+/**
+ * A `pg.Pool` for `url` whose idle-connection errors cannot crash the process (pg emits them as
+ * 'error' events, fatal without a listener) and whose errors never carry the password.
+ */
+export function createPool(url: string, options: CreatePoolOptions = {}): pg.Pool {
+  const { applicationName = 'prepkit', onIdleError, ...config } = options;
+  const pool = new pg.Pool({ ...config, connectionString: url, application_name: applicationName });
+  pool.on('error', (error) =>
+    onIdleError?.(new Error(redact(error.message, [passwordOf(url)]), { cause: error })),
+  );
+  return pool;
+}
+
+/**
+ * Wraps a failure of `what` (an operation, a table) in an error that says where and why,
+ * with every secret masked; connection failures (bad password, unknown database, refused) become
+ * `ConnectionError`, the rest `QueryError`.
+ */
+export function describeFailure(
+  what: string,
+  error: unknown,
+  secrets: readonly (string | undefined)[] = [],
+): Error {
+  if (error instanceof ConnectionError || error instanceof QueryError) return error;
+  const code = errorCode(error);
+  const reason = redact(error instanceof Error ? error.message : String(error), secrets);
+  if (
+    code !== undefined &&
+    (CONNECTION_SQLSTATES.has(code) || code === 'ECONNREFUSED' || code === 'ENOTFOUND')
+  ) {
+    return new ConnectionError(`${what}: cannot connect: ${reason}`, code);
+  }
+  return new QueryError(`${what}: ${reason}`, code);
+}
+
+/**
+ * Checks out a client for a stretch of work. While it is out, a server-side disconnect makes pg
+ * emit 'error' on the client, which would crash the process with no listener; the listener here
+ * swallows the event, since the query in flight rejects with the same error anyway.
+ * `release(broken)` puts it back, or discards it if the connection may be in a bad state.
+ */
+export async function checkOut(
+  pool: PgPoolLike,
+): Promise<{ client: pg.PoolClient; release: (broken: boolean) => void }> {
+  const client = await pool.connect();
+  const ignore = (): void => {};
+  client.on('error', ignore);
+  return {
+    client,
+    release: (broken) => {
+      client.removeListener('error', ignore);
+      client.release(broken ? true : undefined);
+    },
+  };
+}
