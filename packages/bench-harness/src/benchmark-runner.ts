@@ -21,7 +21,11 @@ export interface VariantContext<TInput> {
 export interface VariantResult {
   /** Units of work done (rows, tasks, samples), for throughput. */
   items: number;
-  /** Files the run wrote (absolute or relative to `outputDir`): compared by sha256 against the baseline. */
+  /**
+   * Files the run wrote (absolute or relative to `outputDir`), compared by sha256 with those of the
+   * first variant that returned outputs (the baseline, which runs first, unless it returns none).
+   * Leave it out for a variant whose output is not comparable (an external tool, a smaller input).
+   */
   outputs?: readonly string[];
 }
 
@@ -73,8 +77,10 @@ export interface VariantSummary {
   readonly throughput: number;
   /** Peak resident set size sampled during this variant's runs. */
   readonly peakRssBytes: number;
-  /** Baseline median / this median: above 1 is faster than the baseline. */
+  /** This throughput / the baseline's: above 1 is faster than the baseline (fair when item counts differ). */
   readonly speedup: number;
+  /** False when the variant returned no outputs, so its bytes were not compared. */
+  readonly compared: boolean;
   readonly outputs: readonly OutputDigest[];
 }
 
@@ -123,12 +129,13 @@ export async function runBenchmark<TInput = undefined>(
   try {
     const input = (await definition.setup?.(workDir)) as TInput;
     const measured: Omit<VariantSummary, 'speedup'>[] = [];
-    let baselineOutputs: OutputDigest[] | undefined;
+    let reference: { variant: string; outputs: OutputDigest[] } | undefined;
     for (const variant of variants) {
       const runsMs: number[] = [];
       const cpuMs: number[] = [];
       let items = 0;
       let outputs: OutputDigest[] = [];
+      let compared = false;
       const sampler = new RssSampler();
       collectGarbage();
       sampler.start();
@@ -142,12 +149,15 @@ export async function runBenchmark<TInput = undefined>(
           const result = await variant.run({ input, outputDir, warmup: isWarmup });
           const elapsed = performance.now() - start;
           const cpu = process.cpuUsage(cpuStart);
+          compared = result.outputs !== undefined;
           outputs = await digestOutputs(outputDir, result.outputs ?? []);
           await rm(outputDir, { recursive: true, force: true });
-          baselineOutputs ??= outputs;
-          const differing = differingFiles(baselineOutputs, outputs);
-          if (differing.length > 0)
-            throw new OutputMismatchError(definition.baseline, variant.name, differing);
+          if (compared) {
+            reference ??= { variant: variant.name, outputs };
+            const differing = differingFiles(reference.outputs, outputs);
+            if (differing.length > 0)
+              throw new OutputMismatchError(reference.variant, variant.name, differing);
+          }
           if (isWarmup) continue;
           runsMs.push(elapsed);
           cpuMs.push((cpu.user + cpu.system) / 1000);
@@ -171,10 +181,14 @@ export async function runBenchmark<TInput = undefined>(
         throughput: medianMs > 0 ? items / (medianMs / 1000) : 0,
         peakRssBytes,
         outputs,
+        compared,
       });
     }
-    const baselineMs = measured[0]?.medianMs ?? 0;
-    const summaries = measured.map((m) => ({ ...m, speedup: m.medianMs > 0 ? baselineMs / m.medianMs : 0 }));
+    const baselineThroughput = measured[0]?.throughput ?? 0;
+    const summaries = measured.map((m) => ({
+      ...m,
+      speedup: baselineThroughput > 0 ? m.throughput / baselineThroughput : 0,
+    }));
     const base = {
       package: definition.package,
       name: definition.name,

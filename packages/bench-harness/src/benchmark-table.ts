@@ -3,18 +3,20 @@ import type { BenchmarkResult } from './benchmark-runner.js';
 
 /** The Markdown table a benchmark prints and `docs/benchmarks.md` quotes. */
 export function formatBenchmarkTable(result: Omit<BenchmarkResult, 'table' | 'resultsFile'>): string {
-  const header = `| variant | median | min | ${result.unit}/s | CPU | peak RSS | vs ${result.baseline} |`;
+  const header = `| variant | ${result.unit} | median | min | ${result.unit}/s | CPU | peak RSS | vs ${result.baseline} |`;
   const rows = result.variants.map(
     (v) =>
-      `| ${v.name} | ${formatDuration(v.medianMs)} | ${formatDuration(v.minMs)} | ${formatCount(v.throughput)} | ` +
+      `| ${v.name} | ${formatCount(v.items)} | ${formatDuration(v.medianMs)} | ${formatDuration(v.minMs)} | ${formatCount(v.throughput)} | ` +
       `${formatDuration(v.cpuMs)} | ${formatBytes(v.peakRssBytes)} | ${v.speedup.toFixed(2)}x |`,
   );
   const params = Object.entries(result.params)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
-  const same = result.variants.some((v) => v.outputs.length > 0)
-    ? `\nAll variants wrote identical bytes (sha256 of ${result.variants[0]?.outputs.length ?? 0} output file(s)).`
-    : '';
+  const compared = result.variants.filter((v) => v.compared);
+  const same =
+    compared.length > 1
+      ? `\n${compared.map((v) => v.name).join(', ')} wrote identical bytes (sha256 of ${compared[0]?.outputs.length ?? 0} output file(s)).`
+      : '';
   return [
     `### ${result.package}: ${result.name}`,
     '',
@@ -22,7 +24,7 @@ export function formatBenchmarkTable(result: Omit<BenchmarkResult, 'table' | 're
       `${result.repeats} runs after ${result.warmup} warm-up${params ? `; ${params}` : ''}`,
     '',
     header,
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     same,
   ].join('\n');

@@ -11,6 +11,7 @@ export class BenchHarnessError extends Error {
 
 /** Two variants of one benchmark wrote different bytes: the speed-up would compare different work. */
 export class OutputMismatchError extends BenchHarnessError {
+  /** The variant whose outputs the others are compared with (normally the baseline). */
   readonly baseline: string;
   readonly variant: string;
   readonly files: readonly string[];

@@ -89,6 +89,31 @@ describe('runBenchmark', () => {
     ).rejects.toThrow('differs from baseline "baseline": out.txt (missing)');
   });
 
+  it('skips the byte check for a variant that returns no outputs, and ranks by throughput', async () => {
+    const external: BenchmarkVariant<string> = {
+      name: 'external tool',
+      run: () => {
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+        return { items: 10 }; // far fewer items than the others in about the same time
+      },
+    };
+    const result = await runBenchmark({
+      package: 'demo',
+      name: 'uncompared',
+      setup: () => '',
+      variants: [external, writer('a', 'same', 5), writer('b', 'same', 5)],
+      baseline: 'external tool',
+      repeats: 1,
+      warmup: 0,
+      noSave: true,
+      log: quietLog,
+    });
+    expect(result.variants.map((v) => v.compared)).toEqual([false, true, true]);
+    expect(result.variants[1]!.speedup).toBeGreaterThan(20); // 1000 items vs 10 in similar time
+    expect(result.table).toContain('a, b wrote identical bytes');
+  });
+
   it('rejects a baseline that is not a variant', async () => {
     await expect(
       runBenchmark({ package: 'demo', name: 'x', variants: [writer('a', '')], baseline: 'b', log: quietLog }),
