@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Checks every package under packages/: its package.json declares exactly the third-party and
-// @prepkit packages that its src/ imports (as dependencies or peerDependencies), and its
+// @prepkit packages that its shipped code (src/, shims/, bin/) imports (as dependencies or peerDependencies), and its
 // packed tarball passes publint. Exit 1 with one line per problem.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -28,7 +28,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const imported = new Set();
-  for (const file of sourceFiles(join(dir, 'src'))) {
+  // What the package ships as code: src/ (compiled to dist/) and plain-JS folders such as shims/ or bin/.
+  const shipped = ['src', 'shims', 'bin'].map((d) => join(dir, d)).filter((d) => existsSync(d));
+  for (const file of shipped.flatMap(sourceFiles)) {
     for (const [, specifier] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
       const pkg = packageOf(specifier);
       if (pkg !== undefined && pkg !== manifest.name) imported.add(pkg);

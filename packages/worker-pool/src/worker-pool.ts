@@ -42,6 +42,8 @@ export class WorkerPool<TIn, TOut> implements AsyncDisposable {
       // Workers live as long as the pool: a pipeline's tasks arrive in bursts.
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: this.options.workerData,
+      argv: [...this.options.argv],
+      ...(this.options.execArgv === undefined ? {} : { execArgv: [...this.options.execArgv] }),
     });
   }
 

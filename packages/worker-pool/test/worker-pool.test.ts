@@ -133,6 +133,16 @@ describe('WorkerPool threads', () => {
   });
 });
 
+describe('TypeScript worker modules', () => {
+  it('runs a .ts worker module through tsx', async () => {
+    await using pool = new WorkerPool<{ value: number }, number>({
+      filename: fixture('triple.ts'),
+      threads: 2,
+    });
+    expect(await collect(pool.map([1, 2, 3].map((value) => ({ value }))))).toEqual([3, 6, 9]);
+  });
+});
+
 describe('WorkerPool options', () => {
   it('uses all available cores by default', async () => {
     const { availableParallelism } = await import('node:os');
