@@ -36,6 +36,9 @@ export interface BenchmarkVariant<TInput> {
   run(context: VariantContext<TInput>): Promise<VariantResult> | VariantResult;
   /** Unmeasured tear-down after its last run, also when a run failed. */
   after?: () => Promise<void> | void;
+  /** Overrides the benchmark's `warmup` and `repeats` for this variant (a baseline that takes minutes). */
+  warmup?: number;
+  repeats?: number;
 }
 
 export interface BenchmarkDefinition<TInput> {
@@ -141,8 +144,10 @@ export async function runBenchmark<TInput = undefined>(
       sampler.start();
       await variant.before?.(input);
       try {
-        for (let i = 0; i < warmup + repeats; i++) {
-          const isWarmup = i < warmup;
+        const variantWarmup = variant.warmup ?? warmup;
+        const variantRepeats = variant.repeats ?? repeats;
+        for (let i = 0; i < variantWarmup + variantRepeats; i++) {
+          const isWarmup = i < variantWarmup;
           const outputDir = await mkdtemp(join(workDir, `${safeName(variant.name)}-`));
           const cpuStart = process.cpuUsage();
           const start = performance.now();
@@ -163,7 +168,7 @@ export async function runBenchmark<TInput = undefined>(
           cpuMs.push((cpu.user + cpu.system) / 1000);
           items = result.items;
           log.write(
-            `${definition.name} · ${variant.name}: run ${i - warmup + 1}/${repeats} ${elapsed.toFixed(1)} ms\n`,
+            `${definition.name} · ${variant.name}: run ${i - variantWarmup + 1}/${variantRepeats} ${elapsed.toFixed(1)} ms\n`,
           );
         }
       } finally {
