@@ -1,2 +1,81 @@
-// The public API of @prepkit/record-io lands with its issue; see README.md for what it will do.
-export {};
+export { AtomicFile, openAtomicFile, temporaryPathFor } from './atomic-file.js';
+export type { AtomicFileOptions } from './atomic-file.js';
+export {
+  DEFAULT_JSONL_WRITER_OPTIONS,
+  JsonlWriter,
+  openJsonlWriter,
+  resolveJsonlWriterOptions,
+  writeJsonl,
+} from './jsonl-writer.js';
+export type { JsonlWriterOptions, ResolvedJsonlWriterOptions, WrittenFile } from './jsonl-writer.js';
+export {
+  DEFAULT_JSONL_READER_OPTIONS,
+  JsonlReader,
+  readJsonl,
+  resolveJsonlReaderOptions,
+} from './jsonl-reader.js';
+export type { JsonlReaderOptions, ResolvedJsonlReaderOptions } from './jsonl-reader.js';
+export { parseShardName, shardName, shardNames } from './shard-names.js';
+export type { ShardName } from './shard-names.js';
+export { REDACTED, redactSecrets, redactString } from './redact.js';
+export {
+  MANIFEST_FILE,
+  MANIFEST_VERSION,
+  assertVerified,
+  readManifest,
+  verify,
+  writeManifest,
+} from './manifest.js';
+export type {
+  Manifest,
+  ManifestFile,
+  ManifestOutput,
+  ManifestPhase,
+  ManifestTool,
+  VerifyReport,
+  WriteManifestOptions,
+} from './manifest.js';
+export { arrowSchemaFor, encodeStrings, recordBatchFrom } from './parquet-schema.js';
+export type { ParquetBatch, ParquetColumn, ParquetColumnValues, Utf8Column } from './parquet-schema.js';
+export { DEFAULT_PARQUET_WRITER_OPTIONS, resolveParquetWriterOptions } from './parquet-options.js';
+export type {
+  ParquetCompression,
+  ParquetWriterOptions,
+  ResolvedParquetWriterOptions,
+} from './parquet-options.js';
+export { ParquetWriter, openParquetWriter } from './parquet-writer.js';
+export { DEFAULT_PARQUET_READER_OPTIONS, readParquetBatches, readParquetMetadata } from './parquet-reader.js';
+export type { ParquetFileInfo, ParquetReaderOptions } from './parquet-reader.js';
+export {
+  AtomicFileStateError,
+  InvalidOptionError,
+  JsonlMalformedError,
+  JsonlRecordError,
+  ManifestError,
+  ManifestMismatchError,
+  ParquetBatchError,
+  ParquetIoError,
+  RecordIoError,
+  ShardNameError,
+} from './errors.js';
+export type { ManifestProblem } from './errors.js';
+export {
+  ArrayRecordCorruptionError,
+  ArrayRecordOptionsError,
+  ArrayRecordReader,
+  ArrayRecordUnsupportedError,
+  ArrayRecordWriter,
+  DEFAULT_ARRAYRECORD_OPTIONS,
+  createChunkEncoder,
+  inspect,
+  parseWriterOptions,
+  writerOptionsToString,
+} from './arrayrecord/index.js';
+export type {
+  ArrayRecordFileInfo,
+  ArrayRecordInspection,
+  ArrayRecordOptions,
+  ArrayRecordWriteSummary,
+  ArrayRecordWriterOptions,
+  Compression,
+} from './arrayrecord/index.js';
