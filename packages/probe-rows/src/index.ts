@@ -1,2 +1,12 @@
-// The public API of @prepkit/probe-rows lands with its issue; see README.md for what it will do.
-export {};
+export { buildProbeRows } from './build.js';
+export type { BuildResult, SplitSummary } from './build.js';
+export { DEFAULT_BUILD_OPTIONS, resolveBuildOptions, writerOptionsFor } from './build-options.js';
+export type { BuildMode, BuildOptions, Compression, ResolvedBuildOptions } from './build-options.js';
+export { generateMeasurements } from './generate.js';
+export type { GenerateOptions } from './generate.js';
+export { IpcRecordEncoder } from './ipc-record-encoder.js';
+export { arrowSchema } from './columns.js';
+export type { Column, ColumnKind, ColumnSpec } from './columns.js';
+export { splitOf } from './split.js';
+export type { Split } from './split.js';
+export { ProbeRowsError, ProbeRowsInputError } from './errors.js';
