@@ -1,2 +1,64 @@
-// The public API of @prepkit/discord-dataset lands with its issue; see README.md for what it will do.
-export {};
+export { prepareDiscordDataset } from './prepare.js';
+export type { PreparedFile, PrepareResult } from './prepare.js';
+export {
+  DEFAULT_PREPARE_OPTIONS,
+  EXAMPLE_PER,
+  OUTPUT_FORMATS,
+  SPEAKER_NAMES,
+  STRATEGIES,
+  resolvePrepareOptions,
+} from './prepare-options.js';
+export type {
+  ExamplePer,
+  FormatConfig,
+  OutputFormat,
+  PrepareOptions,
+  ResolvedPrepareOptions,
+  SpeakerNames,
+  Strategy,
+} from './prepare-options.js';
+export { SQL_SCRIPTS, initDatabase, readSqlScript, sqlScriptPath } from './schema.js';
+export type { InitDatabaseOptions, InitDatabaseResult, SqlScript } from './schema.js';
+export { importExports, messageRow } from './import.js';
+export type { ImportOptions, ImportResult, ImportedFile } from './import.js';
+export { readDiscordExport } from './export-reader.js';
+export type { ExportSource, ExportedMessage, JsonObject, JsonValue } from './export-reader.js';
+export { MessageTableBuilder } from './message-table.js';
+export type { MessageRow, MessageTable } from './message-table.js';
+export { buildReplyForest } from './reply-forest.js';
+export type { ReplyForest } from './reply-forest.js';
+export { formatTasks, planExamples } from './example-chains.js';
+export type { ExamplePlan, ExamplePlanOptions } from './example-chains.js';
+export { buildTurns, transcript, turnContent } from './turns.js';
+export type { ChainMessages, Role, Turn, TurnsResult } from './turns.js';
+export { formatBatch, renderLine } from './format-batch.js';
+export type { FormatResult, FormatTask } from './format-batch.js';
+export { UNKNOWN_MENTION, replaceMentions } from './mentions.js';
+export { isValidationThread, splitPoint } from './split.js';
+export { cleanText } from './text.js';
+export { CONSUMERS, validateJsonl } from './validate.js';
+export type {
+  Consumer,
+  Distribution,
+  FileValidation,
+  LineFormat,
+  ValidateOptions,
+  ValidationProblem,
+  ValidationReport,
+} from './validate.js';
+export { generateMessages, generateToDatabase } from './generate.js';
+export type { GenerateOptions, GenerateSummary, GenerateToDatabaseOptions } from './generate.js';
+export { benchDatabase } from './bench-database.js';
+export type { BenchDatabaseOptions, BenchDatabaseResult, MissingIndex } from './bench-database.js';
+export { noProgress } from './progress.js';
+export type { PhaseProgress, ProgressReporter } from './progress.js';
+export {
+  AbortedError,
+  DataError,
+  DiscordDatasetError,
+  ExportFormatError,
+  InvalidOptionError,
+  SchemaError,
+  UsageError,
+  ValidationFailedError,
+} from './errors.js';

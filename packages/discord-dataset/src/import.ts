@@ -1,0 +1,254 @@
+import { stat } from 'node:fs/promises';
+import { bulkInsert } from '@prepkit/db-cursors';
+import { WRITE_COLUMNS, openDatabase, requireColumns } from './database.js';
+import type { Database } from './database.js';
+import { ExportFormatError, InvalidOptionError, throwIfAborted } from './errors.js';
+import { readDiscordExport } from './export-reader.js';
+import type { ExportSource, JsonObject, JsonValue } from './export-reader.js';
+import type { ProgressReporter } from './progress.js';
+import { noProgress } from './progress.js';
+import { cleanText } from './text.js';
+
+export interface ImportOptions {
+  /** postgresql:// URL of a database prepared with `initDatabase`. */
+  db: string;
+  /** Export files (paths), or `{ name, source }` for streams. */
+  files: readonly (string | { name: string; source: ExportSource })[];
+  /** Messages per COPY batch. Default: 5,000. */
+  batchSize?: number;
+  /** Phases and progress (a bench-harness `RunReporter` fits). */
+  reporter?: ProgressReporter;
+  /** Called after each committed batch with the messages imported so far. */
+  onCommit?: (messages: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportedFile {
+  readonly name: string;
+  readonly channelId: string | undefined;
+  readonly messages: number;
+}
+
+export interface ImportResult {
+  readonly files: readonly ImportedFile[];
+  /** Messages written (inserted or updated). */
+  readonly messages: number;
+}
+
+const DEFAULT_BATCH_SIZE = 5_000;
+const SNOWFLAKE = /^\d{1,20}$/;
+
+/**
+ * Imports DiscordChatExporter JSON exports into `messages` (and `channels`), streaming each file and
+ * upserting by message id: importing the same export twice updates rows instead of duplicating them,
+ * and an edited message takes its newer content. Mentions (`mentions` jsonb), message types and
+ * reply references are kept as exported. A file that fails part-way leaves the batches committed
+ * before it; importing it again is safe.
+ *
+ * @example
+ * await importExports({ db: url, files: ['general.json', 'help.json'] });
+ */
+export async function importExports(options: ImportOptions): Promise<ImportResult> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InvalidOptionError(`options.batchSize must be a positive integer (got ${String(batchSize)})`);
+  }
+  if (options.files.length === 0) throw new InvalidOptionError('options.files must name at least one export');
+  const reporter = options.reporter ?? noProgress;
+  const db = await openDatabase(options.db, 'import');
+  try {
+    await requireColumns(db.pool, 'messages', WRITE_COLUMNS);
+    await requireColumns(db.pool, 'channels', CHANNEL_COLUMNS);
+    const files: ImportedFile[] = [];
+    let total = 0;
+    for (const file of options.files) {
+      const name = typeof file === 'string' ? file : file.name;
+      const source = typeof file === 'string' ? file : file.source;
+      throwIfAborted(options.signal, 'import');
+      if (typeof file === 'string') await assertReadable(file);
+      const imported = await reporter.phase(
+        `import ${name}`,
+        (phase) =>
+          importOne(db, name, source, batchSize, options, (n) => {
+            phase.advance(n);
+            total += n;
+            options.onCommit?.(total);
+          }),
+        { unit: 'messages' },
+      );
+      files.push(imported);
+    }
+    // Fresh statistics, so that reply lookups use the index from the first prepare on.
+    await db.pool.query('ANALYZE messages');
+    return { files, messages: total };
+  } finally {
+    await db.close();
+  }
+}
+
+const CHANNEL_COLUMNS = ['id', 'guild_id', 'guild_name', 'name', 'type', 'category', 'topic'] as const;
+
+async function importOne(
+  db: Database,
+  name: string,
+  source: ExportSource,
+  batchSize: number,
+  options: ImportOptions,
+  onRows: (n: number) => void,
+): Promise<ImportedFile> {
+  let channel: JsonObject | undefined;
+  let guild: JsonObject | undefined;
+  let messages = 0;
+  async function* batches(): AsyncGenerator<unknown[][]> {
+    // Keyed by id: a message listed twice in one batch would make ON CONFLICT fail ("cannot affect row a second time").
+    let batch = new Map<string, unknown[]>();
+    for await (const item of readDiscordExport(source, name)) {
+      channel ??= item.channel;
+      guild ??= item.guild;
+      const row = messageRow(name, item.message, item.index, item.channel, item.guild);
+      batch.set(row[0] as string, row);
+      messages++;
+      if (batch.size >= batchSize) {
+        throwIfAborted(options.signal, 'import');
+        yield [...batch.values()];
+        batch = new Map();
+      }
+    }
+    if (batch.size > 0) yield [...batch.values()];
+  }
+  await bulkInsert(db.pool, {
+    table: 'messages',
+    columns: WRITE_COLUMNS,
+    batches: batches(),
+    onConflict: { key: 'id', action: 'update' },
+    commitEvery: 2,
+    onCommit: (() => {
+      let last = 0;
+      return (totals: { rows: number }) => {
+        onRows(totals.rows - last);
+        last = totals.rows;
+      };
+    })(),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  }).catch((error: unknown) => {
+    if (error instanceof ExportFormatError || options.signal?.aborted === true) throw error;
+    throw error instanceof Error
+      ? new Error(db.redact(`import ${name}: ${error.message}`), { cause: error })
+      : error;
+  });
+  throwIfAborted(options.signal, 'import');
+  const channelId = channel === undefined ? undefined : snowflakeOrNull(channel.id);
+  if (channel !== undefined && channelId !== null && channelId !== undefined) {
+    await bulkInsert(db.pool, {
+      table: 'channels',
+      columns: CHANNEL_COLUMNS,
+      batches: [[channelRow(channelId, channel, guild)]],
+      onConflict: { key: 'id', action: 'update' },
+    });
+  }
+  return { name, channelId: channelId ?? undefined, messages };
+}
+
+/** A message as a row in `WRITE_COLUMNS` order, checked and cleaned. */
+export function messageRow(
+  file: string,
+  value: JsonValue,
+  index: number,
+  channel: JsonObject,
+  guild: JsonObject | undefined,
+): unknown[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ExportFormatError(file, `message #${index} is not an object`);
+  }
+  const where = (): string => `message #${index}${typeof value.id === 'string' ? ` (id ${value.id})` : ''}`;
+  const bad = (problem: string): never => {
+    throw new ExportFormatError(file, `${where()}: ${problem}`);
+  };
+  const id = snowflakeOrNull(value.id) ?? bad('"id" must be a snowflake string');
+  const channelId = snowflakeOrNull(channel.id) ?? bad('the file\'s "channel.id" must be a snowflake string');
+  const guildId = snowflakeOrNull(guild?.id);
+  const author = value.author;
+  if (typeof author !== 'object' || author === null || Array.isArray(author))
+    return bad('"author" is missing');
+  const authorId = snowflakeOrNull(author.id) ?? bad('"author.id" must be a snowflake string');
+  const authorName =
+    typeof author.name === 'string' ? cleanText(author.name) : bad('"author.name" is missing');
+  const nickname =
+    typeof author.nickname === 'string' && author.nickname !== '' ? cleanText(author.nickname) : null;
+  const timestamp = value.timestamp;
+  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
+    return bad('"timestamp" must be an ISO-8601 date');
+  }
+  const edited =
+    typeof value.timestampEdited === 'string' && !Number.isNaN(Date.parse(value.timestampEdited))
+      ? value.timestampEdited
+      : null;
+  const content = typeof value.content === 'string' ? cleanText(value.content) : '';
+  const type = typeof value.type === 'string' && value.type !== '' ? value.type : 'Default';
+  let replyTo: string | null = null;
+  let forwardOf: string | null = null;
+  const reference = value.reference;
+  if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
+    const target = snowflakeOrNull(reference.messageId);
+    if (reference.type === 'Forward') forwardOf = target;
+    else replyTo = target;
+  }
+  const mentions = Array.isArray(value.mentions) ? JSON.stringify(cleanJson(value.mentions)) : '[]';
+  return [
+    id,
+    channelId,
+    authorId,
+    authorName,
+    nickname,
+    author.isBot === true,
+    content,
+    timestamp,
+    type,
+    replyTo,
+    mentions,
+    guildId === '0' ? null : guildId,
+    edited,
+    forwardOf,
+  ];
+}
+
+function channelRow(id: string, channel: JsonObject, guild: JsonObject | undefined): unknown[] {
+  const text = (v: JsonValue | undefined): string | null => (typeof v === 'string' ? cleanText(v) : null);
+  const guildId = snowflakeOrNull(guild?.id);
+  return [
+    id,
+    guildId === '0' ? null : guildId,
+    text(guild?.name),
+    text(channel.name),
+    text(channel.type),
+    text(channel.category),
+    text(channel.topic),
+  ];
+}
+
+function snowflakeOrNull(value: JsonValue | undefined): string | null {
+  return typeof value === 'string' && SNOWFLAKE.test(value) ? value : null;
+}
+
+/** jsonb refuses NUL and lone surrogates: clean every string of a JSON value. */
+function cleanJson(value: JsonValue): JsonValue {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) return value.map(cleanJson);
+  if (typeof value === 'object' && value !== null) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) out[cleanText(k)] = cleanJson(v);
+    return out;
+  }
+  return value;
+}
+
+async function assertReadable(path: string): Promise<void> {
+  await stat(path).then(
+    () => undefined,
+    (error: unknown) => {
+      throw new InvalidOptionError(
+        `${path}: cannot read the export (${(error as { code?: string }).code ?? String(error)})`,
+      );
+    },
+  );
+}

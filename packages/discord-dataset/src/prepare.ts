@@ -1,0 +1,277 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MANIFEST_FILE, openAtomicFile, writeManifest } from '@prepkit/record-io';
+import type { ManifestPhase } from '@prepkit/record-io';
+import { WorkerPool } from '@prepkit/worker-pool';
+import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
+import { AbortedError, throwIfAborted } from './errors.js';
+import { formatTasks, planExamples } from './example-chains.js';
+import { formatBatch } from './format-batch.js';
+import type { FormatResult, FormatTask } from './format-batch.js';
+import { resolvePrepareOptions } from './prepare-options.js';
+import type { PrepareOptions, ResolvedPrepareOptions } from './prepare-options.js';
+import type { PhaseProgress, ProgressReporter } from './progress.js';
+import { noProgress } from './progress.js';
+import { buildReplyForest } from './reply-forest.js';
+import { loadMessages, readQuery } from './strategies/index.js';
+import { TOOL } from './version.js';
+
+export interface PreparedFile {
+  readonly path: string;
+  /** Examples (lines) in the file. */
+  readonly records: number;
+  readonly bytes: number;
+}
+
+export interface PrepareResult {
+  readonly train: PreparedFile;
+  readonly valid: PreparedFile;
+  /** Messages selected from the database. */
+  readonly messages: number;
+  /** Threads (roots of the reply forest). */
+  readonly threads: number;
+  readonly cyclesBroken: number;
+  readonly danglingReplies: number;
+  /** Messages that are not turns: system messages, blank ones, bots' (unless included). */
+  readonly dropped: { readonly system: number; readonly empty: number; readonly bot: number };
+  /** Examples skipped: fewer than `minTurns` turns, or over `maxChars` even when shortened. */
+  readonly skipped: { readonly short: number; readonly long: number };
+  /** Statements sent to PostgreSQL to read the messages. */
+  readonly queries: number;
+  /** Threads that formatted: 1 when the calling thread did (`maxWorkers` 1, or fewer than `parallelMinMessages`). */
+  readonly workers: number;
+  /** `manifest.json` files written (one per output directory). */
+  readonly manifests: readonly string[];
+  /** Things a fine-tuning tool will complain about (an empty valid file, say). */
+  readonly warnings: readonly string[];
+  readonly phases: readonly ManifestPhase[];
+}
+
+/**
+ * The pipeline: selected messages → reply forest (cycles broken, dangling replies as roots) →
+ * one example per leaf (or reply) → roles, merged turns, names, mentions → JSONL in the chosen
+ * format, split train/valid by a hash of each thread's root, formatted on worker threads in
+ * batches and written atomically, then `manifest.json`. The bytes depend only on the data and the
+ * options that shape examples, never on strategy, workers or batch size.
+ *
+ * @example
+ * const result = await prepareDiscordDataset({ db: url, train: 'out/train.jsonl', valid: 'out/valid.jsonl' });
+ * console.log(result.train.records, result.valid.records);
+ */
+export async function prepareDiscordDataset(options: PrepareOptions): Promise<PrepareResult> {
+  const resolved = resolvePrepareOptions(options);
+  const signal = options.signal;
+  const phases: ManifestPhase[] = [];
+  const reporter = timed(options.reporter ?? noProgress, phases);
+  throwIfAborted(signal, 'prepare');
+  const db = await openDatabase(resolved.db, 'prepare', { readOnly: resolved.readOnly });
+  let pool: WorkerPool<FormatTask, FormatResult> | undefined;
+  try {
+    await requireColumns(db.pool, 'messages', READ_COLUMNS);
+    const query = readQuery(resolved);
+    const { table, stats } = await reporter.phase(
+      'load',
+      (phase) => loadMessages(resolved.strategy, { pool: db.pool, query, phase, signal }),
+      { unit: 'messages' },
+    );
+    await db.close().catch(() => undefined);
+    throwIfAborted(signal, 'prepare');
+    // Started now, the threads boot while the forest is built.
+    if (resolved.maxWorkers > 1 && table.length >= resolved.parallelMinMessages) {
+      pool = new WorkerPool<FormatTask, FormatResult>({
+        filename: formatWorkerModule(),
+        threads: resolved.maxWorkers,
+      });
+    }
+    const { forest, plan } = await reporter.phase(
+      'forest',
+      (phase) => {
+        const forest = buildReplyForest(table);
+        const plan = planExamples(table, forest, {
+          includeBots: resolved.includeBots,
+          examplePer: resolved.examplePer,
+          assistantAuthor: resolved.format.assistantAuthor,
+        });
+        phase.advance(table.length);
+        return { forest, plan };
+      },
+      { unit: 'messages' },
+    );
+    const tasks = formatTasks(table, forest, plan, resolved.format, resolved.batchSize);
+    const results =
+      pool === undefined
+        ? formatInline(tasks, signal)
+        : pool.map(tasks, signal === undefined ? {} : { signal });
+    const written = await reporter.phase(
+      'format+write',
+      (phase) => writeOutputs(resolved, results, plan.examples, phase, signal),
+      { unit: 'examples', total: plan.examples },
+    );
+    const warnings: string[] = [];
+    if (written.valid.records === 0) {
+      warnings.push(
+        `${written.valid.path} is empty: mlx-lm refuses an empty validation set (raise --valid-fraction or select more data)`,
+      );
+    }
+    if (written.train.records === 0)
+      warnings.push(`${written.train.path} is empty: no example passed the filters`);
+    const result: PrepareResult = {
+      train: written.train,
+      valid: written.valid,
+      messages: table.length,
+      threads: forest.roots.length,
+      cyclesBroken: forest.cyclesBroken,
+      danglingReplies: forest.danglingReplies,
+      dropped: plan.dropped,
+      skipped: { short: written.tooShort, long: written.tooLong },
+      queries: stats.queries,
+      workers: pool?.threads ?? 1,
+      manifests: [],
+      warnings,
+      phases,
+    };
+    const manifests = resolved.manifest ? await writeManifests(resolved, db.safeUrl, result) : [];
+    return { ...result, manifests };
+  } catch (error) {
+    if (signal?.aborted === true && !(error instanceof AbortedError))
+      throw new AbortedError('prepare', { cause: error });
+    throw error;
+  } finally {
+    await pool?.close();
+    await db.close().catch(() => undefined);
+  }
+}
+
+interface Written {
+  train: PreparedFile;
+  valid: PreparedFile;
+  tooShort: number;
+  tooLong: number;
+}
+
+/**
+ * Writes the batches' bytes, in input order, to temporary files beside the targets, and renames
+ * them onto the targets only when both are complete. A failure or Ctrl-C removes the temporary
+ * files; a stale manifest is removed before the rename, so no directory ever pairs new files with
+ * an old manifest.
+ */
+async function writeOutputs(
+  options: ResolvedPrepareOptions,
+  results: AsyncIterable<FormatResult>,
+  total: number,
+  phase: PhaseProgress,
+  signal: AbortSignal | undefined,
+): Promise<Written> {
+  await mkdir(dirname(options.train), { recursive: true });
+  await mkdir(dirname(options.valid), { recursive: true });
+  await using train = await openAtomicFile(options.train);
+  await using valid = await openAtomicFile(options.valid);
+  const counts = { train: 0, valid: 0, tooShort: 0, tooLong: 0 };
+  phase.setTotal(total);
+  for await (const result of results) {
+    throwIfAborted(signal, 'prepare');
+    if (result.train.byteLength > 0) await train.write(result.train);
+    if (result.valid.byteLength > 0) await valid.write(result.valid);
+    counts.train += result.trainExamples;
+    counts.valid += result.validExamples;
+    counts.tooShort += result.tooShort;
+    counts.tooLong += result.tooLong;
+    phase.advance(result.trainExamples + result.validExamples + result.tooShort + result.tooLong);
+  }
+  throwIfAborted(signal, 'prepare');
+  if (options.manifest) {
+    for (const dir of new Set([dirname(options.train), dirname(options.valid)])) {
+      await rm(join(dir, MANIFEST_FILE), { force: true });
+    }
+  }
+  await train.commit();
+  await valid.commit();
+  return {
+    train: { path: train.path, records: counts.train, bytes: train.bytesWritten },
+    valid: { path: valid.path, records: counts.valid, bytes: valid.bytesWritten },
+    tooShort: counts.tooShort,
+    tooLong: counts.tooLong,
+  };
+}
+
+async function* formatInline(
+  tasks: Iterable<FormatTask>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<FormatResult> {
+  for (const task of tasks) {
+    throwIfAborted(signal, 'prepare');
+    yield formatBatch(task);
+    // Let a Ctrl-C (and progress) through between batches.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** One manifest per output directory, listing the outputs in it. */
+async function writeManifests(
+  options: ResolvedPrepareOptions,
+  safeUrl: string,
+  result: PrepareResult,
+): Promise<string[]> {
+  const files = [result.train, result.valid];
+  const paths: string[] = [];
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) {
+    await writeManifest(dir, {
+      tool: TOOL,
+      config: { ...options, db: safeUrl },
+      inputs: [
+        {
+          database: safeUrl,
+          table: 'messages',
+          messages: result.messages,
+          threads: result.threads,
+          cyclesBroken: result.cyclesBroken,
+          danglingReplies: result.danglingReplies,
+        },
+      ],
+      outputs: files
+        .filter((f) => dirname(f.path) === dir)
+        .map((f) => ({ path: f.path, records: f.records })),
+      phases: result.phases,
+    });
+    paths.push(join(dir, MANIFEST_FILE));
+  }
+  return paths;
+}
+
+/** Wraps a reporter so that each phase's wall time and item count also land in `phases` (for the manifest). */
+function timed(reporter: ProgressReporter, phases: ManifestPhase[]): ProgressReporter {
+  return {
+    async phase(name, body, options) {
+      const start = performance.now();
+      let items = 0;
+      try {
+        return await reporter.phase(
+          name,
+          (phase) =>
+            body({
+              setTotal: (n) => phase.setTotal(n),
+              advance: (n = 1) => {
+                items += n;
+                phase.advance(n);
+              },
+              count: (counter, n) => phase.count(counter, n),
+            }),
+          options,
+        );
+      } finally {
+        phases.push({ name, wallMs: performance.now() - start, items, unit: options?.unit ?? 'items' });
+      }
+    },
+  };
+}
+
+/**
+ * The built worker beside this module; run from source (tests, benchmarks) only the TypeScript
+ * original exists, which worker-pool loads through tsx.
+ */
+function formatWorkerModule(): URL {
+  const built = new URL('./format-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : new URL('./format-worker.ts', import.meta.url);
+}
