@@ -25,6 +25,8 @@ export interface BuildOptions {
   seed?: number;
   /** Default: `zstd` (level 3). */
   compression?: Compression;
+  /** Files per split: `train-00000-of-0000N.array_record`…; probes are dealt round-robin, in key order. Default: 1. */
+  shards?: number;
   /** Rows per partition handed to a worker (whole probes, so partitions may be larger). Default: 65,536. */
   partitionRows?: number;
   signal?: AbortSignal;
@@ -43,6 +45,7 @@ export const DEFAULT_BUILD_OPTIONS = Object.freeze({
   testFraction: 0.1,
   seed: 0,
   compression: 'zstd',
+  shards: 1,
   partitionRows: 65_536,
 } as const);
 
@@ -68,6 +71,7 @@ export function resolveBuildOptions(options: BuildOptions): ResolvedBuildOptions
     );
   positiveInteger('workers', resolved.workers);
   positiveInteger('partitionRows', resolved.partitionRows);
+  positiveInteger('shards', resolved.shards);
   if (!(resolved.memoryLimitGb > 0))
     throw new ProbeRowsInputError('options.memoryLimitGb must be a positive number');
   if (!(resolved.testFraction >= 0 && resolved.testFraction <= 1))

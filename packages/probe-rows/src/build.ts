@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { RunReporter } from '@prepkit/bench-harness';
 import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
 import type { DuckDB } from '@prepkit/db-cursors';
-import { ArrayRecordWriter, writeManifest } from '@prepkit/record-io';
+import { ArrayRecordWriter, dealEncoded, shardNames, writeManifest } from '@prepkit/record-io';
 import { WorkerPool } from '@prepkit/worker-pool';
 import { resolveBuildOptions, writerOptionsFor } from './build-options.js';
 import type { BuildOptions, ResolvedBuildOptions } from './build-options.js';
@@ -20,7 +20,8 @@ import { orderList, selectList } from './sorted-sql.js';
 import { PACKAGE_VERSION } from './version.js';
 
 export interface SplitSummary {
-  readonly file: string;
+  /** The split's files: one, or `--shards` of them. */
+  readonly files: readonly string[];
   readonly probes: number;
   readonly measurements: number;
 }
@@ -65,8 +66,13 @@ export async function buildProbeRows(options: BuildOptions, reporter?: RunReport
     threads: o.workers,
     tempDirectory: scratch,
   });
-  const files = { train: join(output, 'train.array_record'), test: join(output, 'test.array_record') };
-  let writers: { train: ArrayRecordWriter; test: ArrayRecordWriter } | undefined;
+  const names = (split: 'train' | 'test') =>
+    o.shards === 1 ? [`${split}.array_record`] : shardNames(split, o.shards, 'array_record');
+  const files = {
+    train: names('train').map((n) => join(output, n)),
+    test: names('test').map((n) => join(output, n)),
+  };
+  let writers: Writers | undefined;
   try {
     const schema = await describeInput(db, o.input, o.groupBy, o.orderBy);
     const { sql: source, params } = inputRelation(o.input);
@@ -79,33 +85,31 @@ export async function buildProbeRows(options: BuildOptions, reporter?: RunReport
     const totalRows = Number(counts?.total ?? 0) - nullKeyRows;
     report.set('input', { files: o.input, rows: totalRows + nullKeyRows, columns: schema.columns });
     if (nullKeyRows > 0) report.count('null_key_rows_dropped', nullKeyRows);
-    writers = {
-      train: await ArrayRecordWriter.create(files.train, { options: writerOptions }),
-      test: await ArrayRecordWriter.create(files.test, { options: writerOptions }),
-    };
+    writers = { train: [], test: [] };
+    for (const split of ['train', 'test'] as const) {
+      for (const file of files[split])
+        writers[split].push(await ArrayRecordWriter.create(file, { options: writerOptions }));
+    }
     const context = { o, db, schema, source, params, writerOptions, report, scratch, totalRows, writers };
     const totals = o.mode === 'sequential' ? await runSequential(context) : await runPartitioned(context);
-    const [train, test] = await Promise.all([writers.train.close(), writers.test.close()]);
+    const closed = await Promise.all([...writers.train, ...writers.test].map((w) => w.close()));
     await writeManifest(output, {
       tool: { name: '@prepkit/probe-rows', version: PACKAGE_VERSION },
       config: { ...o, signal: undefined, input: o.input, writerOptions },
       inputs: o.input,
-      outputs: [
-        { path: files.train, records: train.records },
-        { path: files.test, records: test.records },
-      ],
+      outputs: closed.map((summary) => ({ path: summary.path, records: summary.records })),
       phases: [],
     });
     return {
       mode: o.mode,
-      train: { file: files.train, probes: totals.trainProbes, measurements: totals.trainRows },
-      test: { file: files.test, probes: totals.testProbes, measurements: totals.testRows },
+      train: { files: files.train, probes: totals.trainProbes, measurements: totals.trainRows },
+      test: { files: files.test, probes: totals.testProbes, measurements: totals.testRows },
       nullKeyRows,
       minRecordBytes: Number.isFinite(totals.minRecordBytes) ? totals.minRecordBytes : 0,
       maxRecordBytes: totals.maxRecordBytes,
     };
   } catch (error) {
-    await Promise.all([writers?.train.abort(), writers?.test.abort()]);
+    await Promise.all([...(writers?.train ?? []), ...(writers?.test ?? [])].map((w) => w.abort()));
     throw error;
   } finally {
     db.close();
@@ -123,7 +127,13 @@ interface RunContext {
   readonly report: RunReporter;
   readonly scratch: string;
   readonly totalRows: number;
-  readonly writers: { train: ArrayRecordWriter; test: ArrayRecordWriter };
+  readonly writers: Writers;
+}
+
+/** One writer per shard of each split. */
+interface Writers {
+  train: ArrayRecordWriter[];
+  test: ArrayRecordWriter[];
 }
 
 function emptyTotals(): Totals {
@@ -161,8 +171,13 @@ async function runSequential(c: RunContext): Promise<Totals> {
           encoder,
           c.o,
         );
-        for (const record of probes.train) await c.writers.train.write(record);
-        for (const record of probes.test) await c.writers.test.write(record);
+        // Shards are dealt round-robin by the split's record index, as in the partitioned modes.
+        for (const [i, record] of probes.train.entries()) {
+          await c.writers.train[(totals.trainProbes + i) % c.writers.train.length]!.write(record);
+        }
+        for (const [i, record] of probes.test.entries()) {
+          await c.writers.test[(totals.testProbes + i) % c.writers.test.length]!.write(record);
+        }
         addTotals(
           totals,
           probes.train.length,
@@ -194,8 +209,8 @@ async function runPartitioned(c: RunContext): Promise<Totals> {
       phase.setTotal(c.totalRows);
       for await (const packed of pool.map(tasks, { signal: c.o.signal, transfer: transferList })) {
         const result = unpackResult(packed);
-        await c.writers.train.writeEncoded(result.train);
-        await c.writers.test.writeEncoded(result.test);
+        await writeDealt(c.writers.train, result.train, totals.trainProbes);
+        await writeDealt(c.writers.test, result.test, totals.testProbes);
         addTotals(
           totals,
           result.trainProbes,
@@ -264,6 +279,17 @@ async function* parallelTasks(c: RunContext): AsyncGenerator<PartitionTask> {
     }
   }
   if (builders[0]!.length > 0) yield task(c, { kind: 'columns', columns: builders.map((b) => b.finish()) });
+}
+
+/** Appends encoded records, dealt round-robin over the shards; `dealt` counts the records before them. */
+async function writeDealt(
+  writers: readonly ArrayRecordWriter[],
+  encoded: ArrayBuffer,
+  dealt: number,
+): Promise<void> {
+  if (writers.length === 1) return writers[0]!.writeEncoded(encoded);
+  const hands = dealEncoded(encoded, writers.length, dealt);
+  for (let i = 0; i < writers.length; i++) await writers[i]!.writeEncoded(hands[i]!);
 }
 
 function task(c: RunContext, source: PartitionTask['source']): PartitionTask {

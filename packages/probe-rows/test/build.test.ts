@@ -26,7 +26,7 @@ const sha = async (path: string) =>
 async function build(name: string, options: Partial<BuildOptions> = {}) {
   const output = join(dir, name);
   const result = await buildProbeRows({ input, output, ...options });
-  return { output, result, train: await sha(result.train.file), test: await sha(result.test.file) };
+  return { output, result, train: await sha(result.train.files[0]!), test: await sha(result.test.files[0]!) };
 }
 
 async function records(path: string) {
@@ -55,8 +55,8 @@ describe('buildProbeRows', () => {
 
   it('writes one record per probe: key-ordered, rows in time order, split by the stable key hash', async () => {
     const { result } = await build('check', { testFraction: 0.3, seed: 9 });
-    const train = await records(result.train.file);
-    const test = await records(result.test.file);
+    const train = await records(result.train.files[0]!);
+    const test = await records(result.test.files[0]!);
     expect(train.length).toBe(result.train.probes);
     expect(test.length).toBe(result.test.probes);
     for (const [tables, side] of [
@@ -104,6 +104,37 @@ describe('buildProbeRows', () => {
     ]);
   }, 60_000);
 
+  it('deals probes round-robin over --shards files, the same in every mode', async () => {
+    const whole = await build('unsharded', { mode: 'streaming' });
+    const wholeKeys = (await records(whole.result.train.files[0]!)).map(
+      (t) => t.getChild('src_addr')!.get(0) as string,
+    );
+    const names: string[][] = [];
+    for (const mode of ['sequential', 'streaming'] as const) {
+      const result = await buildProbeRows({
+        input,
+        output: join(dir, `sharded-${mode}`),
+        mode,
+        shards: 3,
+        partitionRows: 200,
+      });
+      expect(result.train.files.map((f) => f.split('/').pop())).toEqual([
+        'train-00000-of-00003.array_record',
+        'train-00001-of-00003.array_record',
+        'train-00002-of-00003.array_record',
+      ]);
+      const shards = await Promise.all(
+        result.train.files.map(async (f) =>
+          (await records(f)).map((t) => t.getChild('src_addr')!.get(0) as string),
+        ),
+      );
+      // Record k of the whole split is record floor(k / 3) of shard k % 3.
+      expect(wholeKeys.map((_, k) => shards[k % 3]![Math.floor(k / 3)])).toEqual(wholeKeys);
+      names.push(await Promise.all([...result.train.files, ...result.test.files].map(sha)));
+    }
+    expect(names[1]).toEqual(names[0]);
+  }, 60_000);
+
   it('drops rows whose key is NULL, and counts them', async () => {
     const withNulls = join(dir, 'nulls.parquet');
     await using db = await openDuckDB();
@@ -129,7 +160,7 @@ describe('buildProbeRows', () => {
       partitionRows: 1000,
     });
     expect(result.train.probes).toBe(1);
-    const [table] = await records(result.train.file);
+    const [table] = await records(result.train.files[0]!);
     expect(table!.numRows).toBe(200_000);
     expect(table!.getChild('rtt')!.get(199_999)).toBe(199_999);
   }, 60_000);

@@ -40,6 +40,7 @@ describe('parseArgs', () => {
         orderBy: 'event_time',
         testFraction: 0.1,
         seed: 0,
+        shards: 1,
         compression: 'zstd',
       },
     });

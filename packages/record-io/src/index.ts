@@ -67,6 +67,8 @@ export {
   ArrayRecordWriter,
   DEFAULT_ARRAYRECORD_OPTIONS,
   createChunkEncoder,
+  dealEncoded,
+  encodedChunkCount,
   inspect,
   parseWriterOptions,
   writerOptionsToString,

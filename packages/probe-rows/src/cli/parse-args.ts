@@ -70,6 +70,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     .option('--order-by <column>', 'time column', 'event_time')
     .option('--test-fraction <f>', 'share of probes in test.array_record', fraction, 0.1)
     .option('--seed <n>', 'seed of the train/test split hash', integer, 0)
+    .option('--shards <n>', 'files per split (train-00000-of-0000N.array_record…)', positiveInteger, 1)
     .addOption(
       new Option('--compression <codec>', 'record compression')
         .choices(['zstd', 'brotli', 'snappy', 'none'])
@@ -92,6 +93,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           orderBy: o.orderBy as string,
           testFraction: o.testFraction as number,
           seed: o.seed as number,
+          shards: o.shards as number,
           compression: o.compression as BuildOptions['compression'],
         },
       };

@@ -112,3 +112,20 @@ export async function createChunkEncoder(
     return packEncoded(chunks);
   };
 }
+
+/**
+ * Deals the chunks of an encoded buffer round-robin over `ways` buffers (for sharded outputs):
+ * chunk j goes to `(first + j) % ways`, where `first` counts the chunks dealt before this buffer.
+ * Each result is again in packed form, for `ArrayRecordWriter.writeEncoded`.
+ */
+export function dealEncoded(encoded: ArrayBuffer, ways: number, first: number): ArrayBuffer[] {
+  const chunks = unpackEncoded(encoded);
+  const hands: EncodedChunk[][] = Array.from({ length: ways }, () => []);
+  chunks.forEach((chunk, j) => hands[(first + j) % ways]!.push(chunk));
+  return hands.map(packEncoded);
+}
+
+/** How many chunks an encoded buffer holds. */
+export function encodedChunkCount(encoded: ArrayBuffer): number {
+  return new Float64Array(encoded, 0, 1)[0]!;
+}

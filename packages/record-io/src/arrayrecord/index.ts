@@ -6,7 +6,7 @@ export { inspect } from './inspect.js';
 export type { ArrayRecordInspection } from './inspect.js';
 export { DEFAULT_ARRAYRECORD_OPTIONS, parseWriterOptions, writerOptionsToString } from './writer-options.js';
 export type { ArrayRecordOptions } from './writer-options.js';
-export { createChunkEncoder } from './chunk-encoder.js';
+export { createChunkEncoder, dealEncoded, encodedChunkCount } from './chunk-encoder.js';
 export type { Compression } from './codecs.js';
 export {
   ArrayRecordCorruptionError,

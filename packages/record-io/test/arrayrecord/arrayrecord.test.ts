@@ -8,6 +8,8 @@ import {
   ArrayRecordUnsupportedError,
   ArrayRecordWriter,
   createChunkEncoder,
+  dealEncoded,
+  encodedChunkCount,
   inspect,
   parseWriterOptions,
 } from '../../src/index.js';
@@ -149,6 +151,28 @@ describe('ArrayRecord round trips', () => {
       'must be the last of the file',
     );
     await bad.abort();
+  });
+
+  it('deals encoded chunks round-robin over shards (dealEncoded)', async () => {
+    const options = parseWriterOptions('group_size:1,snappy');
+    const encode = await createChunkEncoder(options);
+    const records = Array.from({ length: 10 }, (_, i) => record(20 + i, i));
+    const first = encode(records.slice(0, 4));
+    expect(encodedChunkCount(first)).toBe(4);
+    const hands = [dealEncoded(first, 3, 0), dealEncoded(encode(records.slice(4)), 3, 4)];
+    const shards = [];
+    for (let s = 0; s < 3; s++) {
+      const path = join(dir, `deal-${s}.ar`);
+      const writer = await ArrayRecordWriter.create(path, { options });
+      for (const hand of hands) await writer.writeEncoded(hand[s]!);
+      await writer.close();
+      shards.push((await readAll(path)).map((r) => r.length));
+    }
+    expect(shards).toEqual([
+      [20, 23, 26, 29],
+      [21, 24, 27],
+      [22, 25, 28],
+    ]);
   });
 
   it('leaves no file under the final name when aborted', async () => {
