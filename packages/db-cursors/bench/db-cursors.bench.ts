@@ -140,11 +140,11 @@ await runBenchScript(
             return sum.save(outputDir);
           },
         },
-        {
-          name: 'copyOut (columns)',
-          async run({ outputDir }) {
+        ...(['text', 'binary'] as const).map((format) => ({
+          name: format === 'text' ? 'copyOut (columns)' : 'copyOut binary (columns)',
+          async run({ outputDir }: { outputDir: string }) {
             const sum = new Checksum();
-            for await (const batch of copyOut(pool, `SELECT ${COLUMNS} FROM bench_rows`)) {
+            for await (const batch of copyOut(pool, `SELECT ${COLUMNS} FROM bench_rows`, { format })) {
               const ids = batch.column('id').values as BigInt64Array;
               const bodies = batch.column('body').values as string[];
               const at = batch.column('at').values as Float64Array;
@@ -159,7 +159,7 @@ await runBenchScript(
             }
             return sum.save(outputDir);
           },
-        },
+        })),
       ];
       if (hasPsql) {
         variants.unshift({

@@ -5,6 +5,7 @@ import { checkOut, describeFailure } from './connection.js';
 import type { PgPoolLike } from './connection.js';
 import { columnKind } from './copy-columns.js';
 import type { CopyColumn } from './copy-columns.js';
+import { CopyBinaryParser, binaryUnsupported } from './copy-binary-parser.js';
 import { CopyTextParser } from './copy-text-parser.js';
 import type { Int8Mode } from './int8.js';
 import { inlineParameters } from './sql-literals.js';
@@ -14,6 +15,12 @@ export interface CopyOutOptions {
   params?: readonly unknown[];
   /** Rows per batch. Default: 16,384. */
   batchSize?: number;
+  /**
+   * COPY's wire format. `binary` skips the text round trip for numbers and timestamps; it reads
+   * bool, integer, float, oid, timestamp(tz), text, varchar, char, name and json columns, and
+   * refuses others (numeric, arrays, jsonb…) with an error naming them. Default: `text`.
+   */
+  format?: 'text' | 'binary';
   /** How `rows()` returns bigint columns (the columnar form is always a BigInt64Array). Default: `string`. */
   int8?: Int8Mode;
   signal?: AbortSignal;
@@ -70,9 +77,16 @@ export async function* copyOut(
       typeOid: f.dataTypeID,
       kind: columnKind(f.dataTypeID),
     }));
-    const parser = new CopyTextParser(specs, batchSize);
+    const binary = options.format === 'binary';
+    const unsupported = binary ? binaryUnsupported(specs) : [];
+    if (unsupported.length > 0) {
+      throw new InvalidOptionError(
+        `copyOut: binary format cannot read column(s) ${unsupported.map((c) => `"${c.name}" (type oid ${c.typeOid})`).join(', ')}; use format: 'text'`,
+      );
+    }
+    const parser = binary ? new CopyBinaryParser(specs, batchSize) : new CopyTextParser(specs, batchSize);
     const text = inlineParameters(sql, params, (v) => client.escapeLiteral(v));
-    const stream = client.query(copyTo(`COPY (${text}) TO STDOUT`));
+    const stream = client.query(copyTo(`COPY (${text}) TO STDOUT${binary ? ' (FORMAT binary)' : ''}`));
     const abort = () =>
       stream.destroy(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'));
     options.signal?.addEventListener('abort', abort, { once: true });
