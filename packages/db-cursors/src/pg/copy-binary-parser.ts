@@ -1,6 +1,5 @@
-import { allocateValues, sliceValues } from './copy-columns.js';
-import type { ColumnValues, CopyColumn } from './copy-columns.js';
-import type { ColumnSpec } from './copy-text-parser.js';
+import { ColumnBatch } from './copy-columns.js';
+import type { ColumnSpec, CopyColumn } from './copy-columns.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 // PostgreSQL's epoch (2000-01-01) in Unix milliseconds.
@@ -15,19 +14,15 @@ const TEXT_OIDS = new Set([25, 1043, 1042, 19, 114, 18]);
  */
 export class CopyBinaryParser {
   readonly #columns: readonly ColumnSpec[];
-  readonly #batchSize: number;
   #pending: Buffer = Buffer.alloc(0);
   #headerRead = false;
   #done = false;
-  #values: ColumnValues[] = [];
-  #nulls: Uint8Array[] = [];
-  #length = 0;
+  readonly #batch: ColumnBatch;
   #rows = 0;
 
   constructor(columns: readonly ColumnSpec[], batchSize: number) {
     this.#columns = columns;
-    this.#batchSize = batchSize;
-    this.#allocate();
+    this.#batch = new ColumnBatch(columns, batchSize);
   }
 
   get rowsParsed(): number {
@@ -65,16 +60,16 @@ export class CopyBinaryParser {
       for (let c = 0; c < fields; c++) {
         const size = buf.readInt32BE(at);
         at += 4;
-        if (size < 0) this.#nulls[c]![this.#length] = 1;
+        if (size < 0) this.#batch.nulls[c]![this.#batch.length] = 1;
         else {
           this.#store(c, buf, at, size);
           at += size;
         }
       }
       pos = end;
-      this.#length++;
+      this.#batch.length++;
       this.#rows++;
-      if (this.#length === this.#batchSize) batches.push(this.#takeBatch());
+      if (this.#batch.full) batches.push(this.#batch.take());
     }
     this.#pending = buf.subarray(pos);
     return batches;
@@ -82,7 +77,7 @@ export class CopyBinaryParser {
 
   finish(): CopyColumn[] | undefined {
     if (!this.#done) throw new Error(`COPY data ended inside row ${this.#rows + 1}`);
-    return this.#length > 0 ? this.#takeBatch() : undefined;
+    return this.#batch.length > 0 ? this.#batch.take() : undefined;
   }
 
   /** Where the tuple starting at `pos` ends, or -1 if the buffer does not hold all of it yet. */
@@ -102,8 +97,8 @@ export class CopyBinaryParser {
 
   #store(c: number, buf: Buffer, at: number, size: number): void {
     const spec = this.#columns[c]!;
-    const values = this.#values[c]!;
-    const row = this.#length;
+    const values = this.#batch.values[c]!;
+    const row = this.#batch.length;
     switch (spec.kind) {
       case 'bool':
         (values as Uint8Array)[row] = buf[at]!;
@@ -126,23 +121,6 @@ export class CopyBinaryParser {
         (values as (string | null)[])[row] = buf.toString('utf8', at, at + size);
         return;
     }
-  }
-
-  #allocate(): void {
-    this.#values = this.#columns.map((column) => allocateValues(column.kind, this.#batchSize));
-    this.#nulls = this.#columns.map(() => new Uint8Array(this.#batchSize));
-    this.#length = 0;
-  }
-
-  #takeBatch(): CopyColumn[] {
-    const length = this.#length;
-    const batch = this.#columns.map((column, c) => ({
-      ...column,
-      values: sliceValues(this.#values[c]!, length),
-      nulls: this.#nulls[c]!.subarray(0, length),
-    }));
-    this.#allocate();
-    return batch;
   }
 }
 

@@ -55,3 +55,51 @@ export function allocateValues(kind: ColumnKind, capacity: number): ColumnValues
 export function sliceValues(values: ColumnValues, length: number): ColumnValues {
   return Array.isArray(values) ? values.slice(0, length) : values.subarray(0, length);
 }
+
+/** A column of a COPY result: its name, PostgreSQL type and how it is held. */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly typeOid: number;
+  readonly kind: ColumnKind;
+}
+
+/**
+ * The batch a COPY parser fills: one value array and one null flag array per column, handed out
+ * by `take()` when full (or at the end) and replaced by fresh ones.
+ */
+export class ColumnBatch {
+  readonly #columns: readonly ColumnSpec[];
+  readonly #capacity: number;
+  values: ColumnValues[] = [];
+  nulls: Uint8Array[] = [];
+  /** Rows filled so far. */
+  length = 0;
+
+  constructor(columns: readonly ColumnSpec[], capacity: number) {
+    this.#columns = columns;
+    this.#capacity = capacity;
+    this.#allocate();
+  }
+
+  get full(): boolean {
+    return this.length === this.#capacity;
+  }
+
+  /** The filled rows as columns; the batch starts over empty. */
+  take(): CopyColumn[] {
+    const length = this.length;
+    const batch = this.#columns.map((column, c) => ({
+      ...column,
+      values: sliceValues(this.values[c]!, length),
+      nulls: this.nulls[c]!.subarray(0, length),
+    }));
+    this.#allocate();
+    return batch;
+  }
+
+  #allocate(): void {
+    this.values = this.#columns.map((column) => allocateValues(column.kind, this.#capacity));
+    this.nulls = this.#columns.map(() => new Uint8Array(this.#capacity));
+    this.length = 0;
+  }
+}

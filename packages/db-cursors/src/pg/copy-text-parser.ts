@@ -1,15 +1,9 @@
-import { allocateValues, sliceValues } from './copy-columns.js';
-import type { ColumnKind, ColumnValues, CopyColumn } from './copy-columns.js';
+import { ColumnBatch } from './copy-columns.js';
+import type { ColumnSpec, CopyColumn } from './copy-columns.js';
 
 const TAB = 9;
 const NEWLINE = 10;
 const BACKSLASH = 92;
-
-export interface ColumnSpec {
-  readonly name: string;
-  readonly typeOid: number;
-  readonly kind: ColumnKind;
-}
 
 /**
  * Parses PostgreSQL's COPY text format (tab-separated, `\N` for NULL, backslash escapes) from
@@ -18,17 +12,13 @@ export interface ColumnSpec {
  */
 export class CopyTextParser {
   readonly #columns: readonly ColumnSpec[];
-  readonly #batchSize: number;
   #leftover: Buffer | undefined;
-  #values: ColumnValues[] = [];
-  #nulls: Uint8Array[] = [];
-  #length = 0;
+  readonly #batch: ColumnBatch;
   #line = 0;
 
   constructor(columns: readonly ColumnSpec[], batchSize: number) {
     this.#columns = columns;
-    this.#batchSize = batchSize;
-    this.#allocate();
+    this.#batch = new ColumnBatch(columns, batchSize);
   }
 
   /** Rows parsed so far (a 1-based line number for errors is `rowsParsed + 1`). */
@@ -48,7 +38,7 @@ export class CopyTextParser {
       if (end < 0) break;
       this.#parseRow(buf, pos, end, nextTab, nextBackslash);
       pos = end + 1;
-      if (this.#length === this.#batchSize) batches.push(this.#takeBatch());
+      if (this.#batch.full) batches.push(this.#batch.take());
     }
     this.#leftover = pos < buf.length ? buf.subarray(pos) : undefined;
     return batches;
@@ -59,11 +49,11 @@ export class CopyTextParser {
     if (this.#leftover !== undefined && this.#leftover.length > 0) {
       throw new Error(`COPY data ended inside row ${this.#line + 1} (no final newline)`);
     }
-    return this.#length > 0 ? this.#takeBatch() : undefined;
+    return this.#batch.length > 0 ? this.#batch.take() : undefined;
   }
 
   #parseRow(buf: Buffer, start: number, end: number, nextTab: Finder, nextBackslash: Finder): void {
-    const row = this.#length;
+    const row = this.#batch.length;
     const last = this.#columns.length - 1;
     let fieldStart = start;
     for (let c = 0; c <= last; c++) {
@@ -78,18 +68,18 @@ export class CopyTextParser {
         buf[fieldStart] === BACKSLASH &&
         buf[fieldStart + 1] === 78 /* N */
       ) {
-        this.#nulls[c]![row] = 1;
+        this.#batch.nulls[c]![row] = 1;
       } else {
         this.#store(c, row, buf, fieldStart, fieldEnd, nextBackslash(fieldStart) < fieldEnd);
       }
       fieldStart = fieldEnd + 1;
     }
-    this.#length++;
+    this.#batch.length++;
     this.#line++;
   }
 
   #store(c: number, row: number, buf: Buffer, start: number, end: number, escaped: boolean): void {
-    const values = this.#values[c]!;
+    const values = this.#batch.values[c]!;
     switch (this.#columns[c]!.kind) {
       case 'int32':
         (values as Int32Array)[row] = parseInteger(buf, start, end);
@@ -115,23 +105,6 @@ export class CopyTextParser {
           : buf.toString('utf8', start, end);
         return;
     }
-  }
-
-  #allocate(): void {
-    this.#values = this.#columns.map((column) => allocateValues(column.kind, this.#batchSize));
-    this.#nulls = this.#columns.map(() => new Uint8Array(this.#batchSize));
-    this.#length = 0;
-  }
-
-  #takeBatch(): CopyColumn[] {
-    const length = this.#length;
-    const batch = this.#columns.map((column, c) => ({
-      ...column,
-      values: sliceValues(this.#values[c]!, length),
-      nulls: this.#nulls[c]!.subarray(0, length),
-    }));
-    this.#allocate();
-    return batch;
   }
 }
 
