@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
+import type { DuckDB } from '@prepkit/db-cursors';
+import { openParquetWriter } from '@prepkit/record-io';
+import type { Bars } from './bars.js';
+import { allocateBars, barCount } from './bars.js';
+import { MarketSamplesInputError } from './errors.js';
+
+/** Accepted names of the time column (case-insensitive), in order of preference. */
+export const TIME_COLUMN_NAMES = ['time', 'timestamp', 'datetime', 'date'] as const;
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * Writes bars as a raw Parquet file (`time` timestamp[us, UTC], open/high/low/close/volume
+ * float64), atomically.
+ */
+export async function writeRawBars(path: string, bars: Bars): Promise<void> {
+  const n = barCount(bars);
+  const time = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) time[i] = BigInt(bars.time[i]!);
+  const writer = await openParquetWriter(
+    path,
+    [
+      { name: 'time', type: 'timestamp', unit: 'us' },
+      ...PRICE_COLUMNS.map((name) => ({ name, type: 'float64' as const })),
+    ],
+    { compression: 'zstd', threads: 1, rowGroupSize: 262_144 },
+  );
+  try {
+    await writer.write({ time, ...Object.fromEntries(PRICE_COLUMNS.map((c) => [c, bars[c]])) });
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+/**
+ * Reads a raw Parquet file of bars through DuckDB, in file order. Column names are matched without
+ * regard to case (the time column may be called time, timestamp, datetime or date); other columns
+ * are ignored. NULL values arrive as NaN, for cleaning to count.
+ */
+export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
+  if (!existsSync(path)) throw new MarketSamplesInputError(`${path}: no such raw file`);
+  const own = db === undefined ? await openDuckDB({ threads: 1 }) : undefined;
+  const conn = db ?? own!;
+  try {
+    let described;
+    try {
+      described = await conn.rows('DESCRIBE SELECT * FROM read_parquet($1)', [path]);
+    } catch (error) {
+      throw new MarketSamplesInputError(`${path}: not a readable Parquet file`, { cause: error });
+    }
+    const columns = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const find = (names: readonly string[]) =>
+      names.map((n) => columns.find((c) => c.name.toLowerCase() === n)).find((c) => c !== undefined);
+    const listed = columns.map((c) => c.name).join(', ');
+    const timeColumn = find(TIME_COLUMN_NAMES);
+    if (timeColumn === undefined)
+      throw new MarketSamplesInputError(`${path}: missing column "time" (or timestamp/date); it has ${listed}`);
+    const select = [timeExpression(path, timeColumn.name, timeColumn.type)];
+    for (const name of PRICE_COLUMNS) {
+      const column = find([name]);
+      if (column === undefined) throw new MarketSamplesInputError(`${path}: missing column "${name}"; it has ${listed}`);
+      select.push(`coalesce(TRY_CAST(${quoteIdentifier(column.name)} AS DOUBLE), 'NaN'::DOUBLE)`);
+    }
+    const [count] = await conn.rows('SELECT count(*) AS n FROM read_parquet($1)', [path]);
+    const bars = allocateBars(Number(count?.n ?? 0));
+    const targets = [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume];
+    let row = 0;
+    for await (const chunk of conn.stream(`SELECT ${select.join(', ')} FROM read_parquet($1)`, [path])) {
+      const values = chunk.columns();
+      for (let c = 0; c < targets.length; c++) {
+        const target = targets[c]!;
+        const column = values[c]!;
+        for (let i = 0; i < chunk.rowCount; i++) target[row + i] = column[i] as number;
+      }
+      row += chunk.rowCount;
+    }
+    return bars;
+  } finally {
+    own?.close();
+  }
+}
+
+function timeExpression(path: string, name: string, type: string): string {
+  const col = quoteIdentifier(name);
+  const t = type.toUpperCase();
+  if (t.startsWith('TIMESTAMP WITH TIME ZONE') || t === 'TIMESTAMPTZ')
+    return `coalesce(epoch_us(${col})::DOUBLE, 'NaN'::DOUBLE)`;
+  if (t.startsWith('TIMESTAMP') || t === 'DATE')
+    return `coalesce(epoch_us(${col}::TIMESTAMP)::DOUBLE, 'NaN'::DOUBLE)`;
+  throw new MarketSamplesInputError(
+    `${path}: column "${name}" is ${type}; expected a timestamp or date (import CSV files with import-csv)`,
+  );
+}
