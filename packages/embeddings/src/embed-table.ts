@@ -1,0 +1,243 @@
+import type { Phase, RunReporter } from '@prepkit/bench-harness';
+import { bulkUpdate, createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
+import type { BulkRow } from '@prepkit/db-cursors';
+import type pg from 'pg';
+import { prefetch } from './async-queue.js';
+import { resolveEmbedTableOptions } from './embed-options.js';
+import type { EmbedTableOptions, ResolvedEmbedTableOptions } from './embed-options.js';
+import { Embedder } from './embedder.js';
+import type { EmbeddedTexts } from './embedder.js';
+import { EmbeddingsError } from './errors.js';
+import { RowClaims } from './row-claims.js';
+import type { ClaimedWindow } from './row-claims.js';
+import { inspectTarget, prepareTarget } from './target-table.js';
+import type { TargetTable } from './target-table.js';
+
+/** What a run did. */
+export interface EmbedTableResult {
+  readonly table: string;
+  /** Rows given a vector. */
+  readonly rows: number;
+  /** Rows recorded in the errors table. */
+  readonly errors: number;
+  readonly errorReasons: Readonly<Record<string, number>>;
+  /** Real tokens embedded, and tokens the model processed (padding included). */
+  readonly tokens: number;
+  readonly paddedTokens: number;
+  readonly truncated: number;
+  readonly batches: number;
+  readonly commits: number;
+  readonly dim: number;
+  readonly wallMs: number;
+  readonly recordsPerSecond: number;
+  readonly tokensPerSecond: number;
+  /** Busy time of each stage; they overlap, so they add up to more than `wallMs`. */
+  readonly stageMs: {
+    readonly claim: number;
+    readonly tokenize: number;
+    readonly model: number;
+    readonly write: number;
+  };
+  /** Share of the embedding phase's wall time the model was running. */
+  readonly modelBusy: number;
+}
+
+/**
+ * Embeds every row of a table that has no vector yet and writes the vectors back: claims keyset
+ * windows of pending rows, tokenises, sorts each window by length into batches under a token budget,
+ * runs the model on its own thread, and writes in bulk, committing every `commitEvery` windows —
+ * all stages at once, so the model does not wait on the database. Rows with null, empty or invalid
+ * text go to `<table>_embedding_errors`. Killed and restarted, or run twice at once, it embeds each
+ * row once (see RowClaims).
+ *
+ * @example
+ * const result = await embedTable({ db: url, table: 'messages', model: 'models/tiny' });
+ */
+export async function embedTable(options: EmbedTableOptions, reporter?: RunReporter): Promise<EmbedTableResult> {
+  const o = resolveEmbedTableOptions(options);
+  const secrets = [passwordOf(o.db)];
+  const pool = createPool(o.db, { max: 3, applicationName: 'prepkit-embeddings' });
+  let embedder: Embedder | undefined;
+  let client: pg.PoolClient | undefined;
+  try {
+    embedder = await Embedder.open({
+      model: o.model,
+      threads: o.threads,
+      maxBatchTokens: o.maxBatchTokens,
+      maxBatchSize: o.maxBatchSize,
+      batchOrder: o.batchOrder,
+      device: o.device,
+    });
+    client = await pool.connect().catch((error: unknown) => {
+      throw describeFailure(`embeddings run (${o.table})`, error, secrets);
+    });
+    client.on('error', () => undefined);
+    const inspected = await inspectTarget(client, o);
+    const target = await prepareTarget(client, inspected, o.vectorType, embedder.dim);
+    const started = await client.query<{ now: Date }>('SELECT now() AS now');
+    const claims = new RowClaims(client, target, {
+      fetchSize: o.fetchSize,
+      retryErrors: o.retryErrors,
+      runStartedAt: started.rows[0]!.now,
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
+    });
+    await claims.releaseStale();
+    const pending = await claims.unclaimedPending();
+    reporter?.set('table', target.label);
+    reporter?.set('pending_at_start', pending);
+    const run = async (phase?: Phase): Promise<EmbedTableResult> =>
+      runPipeline(o, pool, embedder!, target, claims, pending, phase);
+    const result = reporter === undefined ? await run() : await reporter.phase('embed', run, { total: pending, unit: 'rows' });
+    await claims.releaseOwn();
+    // Rows that failed before and have a vector now are no longer errors.
+    await client.query(
+      `DELETE FROM ${target.q.errors} e USING ${target.q.table} t WHERE e.id = t.${target.q.id} AND t.${target.q.vector} IS NOT NULL`,
+    );
+    return result;
+  } catch (error) {
+    if (error instanceof EmbeddingsError || (o.signal?.aborted ?? false)) throw error;
+    throw describeFailure(`embeddings run (${o.table})`, error, secrets);
+  } finally {
+    client?.release(true);
+    await embedder?.close();
+    await pool.end();
+  }
+}
+
+interface EmbeddedWindow {
+  readonly window: ClaimedWindow;
+  readonly embedded: EmbeddedTexts;
+}
+
+async function runPipeline(
+  o: ResolvedEmbedTableOptions,
+  pool: pg.Pool,
+  embedder: Embedder,
+  target: TargetTable,
+  claims: RowClaims,
+  pending: number,
+  phase: Phase | undefined,
+): Promise<EmbedTableResult> {
+  const startedAt = performance.now();
+  const stats = { tokens: 0, padded: 0, truncated: 0, batches: 0, tokenizeMs: 0, modelMs: 0, writeMs: 0, errors: 0 };
+  const reasons: Record<string, number> = {};
+  let total = pending;
+
+  // Stage 2: tokenise on this thread while the model thread works through the previous window.
+  async function* embedWindows(windows: AsyncIterable<ClaimedWindow>): AsyncGenerator<EmbeddedWindow> {
+    const inFlight: { window: ClaimedWindow; embedded: Promise<EmbeddedTexts> }[] = [];
+    try {
+      for await (const window of windows) {
+        const t0 = performance.now();
+        const tokenized = embedder.tokenize(window.texts);
+        stats.tokenizeMs += performance.now() - t0;
+        const embedded = embedder.embedTokenized(tokenized);
+        embedded.catch(() => undefined);
+        inFlight.push({ window, embedded });
+        while (inFlight.length > 1) {
+          const head = inFlight.shift()!;
+          yield { window: head.window, embedded: await head.embedded };
+        }
+      }
+      while (inFlight.length > 0) {
+        const head = inFlight.shift()!;
+        yield { window: head.window, embedded: await head.embedded };
+      }
+    } finally {
+      await Promise.allSettled(inFlight.map((f) => f.embedded));
+    }
+  }
+
+  // Stage 3: errors straight into the errors table, vectors to bulkUpdate (COPY + UPDATE … FROM).
+  const toVector =
+    target.vectorType === 'vector'
+      ? (v: Float32Array): unknown => `[${v.join(',')}]`
+      : (v: Float32Array): unknown => v;
+  async function* writeBatches(source: AsyncIterable<EmbeddedWindow>): AsyncGenerator<BulkRow[]> {
+    for await (const { window, embedded } of source) {
+      stats.tokens += embedded.tokens;
+      stats.padded += embedded.paddedTokens;
+      stats.truncated += embedded.truncated;
+      stats.batches += embedded.batches;
+      stats.modelMs += embedded.modelMs;
+      const rows: BulkRow[] = [];
+      const failed: { ids: string[]; reasons: string[]; details: (string | null)[] } = { ids: [], reasons: [], details: [] };
+      window.ids.forEach((id, i) => {
+        const vector = embedded.vectors[i];
+        if (vector !== undefined) rows.push([id, toVector(vector)]);
+        else {
+          const reason = embedded.failures[i] ?? 'no_vector';
+          failed.ids.push(id);
+          failed.reasons.push(reason);
+          failed.details.push(embedded.failureDetails[i] ?? null);
+          reasons[reason] = (reasons[reason] ?? 0) + 1;
+        }
+      });
+      const t0 = performance.now();
+      if (failed.ids.length > 0) {
+        await recordErrors(pool, target, failed);
+        stats.errors += failed.ids.length;
+        phase?.advance(failed.ids.length);
+      }
+      stats.writeMs += performance.now() - t0;
+      if (rows.length === 0) continue;
+      const t1 = performance.now();
+      yield rows;
+      stats.writeMs += performance.now() - t1;
+    }
+  }
+
+  let written = 0;
+  const windows = prefetch(claims.windows(), 2);
+  const totals = await bulkUpdate(pool, {
+    table: target.table,
+    key: o.idColumn,
+    columns: [o.idColumn, o.vectorColumn],
+    batches: writeBatches(prefetch(embedWindows(windows), 2)),
+    commitEvery: o.commitEvery,
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    onCommit: (t) => {
+      phase?.advance(t.rows - written);
+      written = t.rows;
+      // Rows added meanwhile, or released by a killed run, can push the count past the first estimate.
+      if (written + stats.errors > total) {
+        total = written + stats.errors;
+        phase?.setTotal(total);
+      }
+    },
+  });
+  const wallMs = performance.now() - startedAt;
+  const seconds = wallMs / 1000;
+  return {
+    table: target.label,
+    rows: totals.rows,
+    errors: stats.errors,
+    errorReasons: reasons,
+    tokens: stats.tokens,
+    paddedTokens: stats.padded,
+    truncated: stats.truncated,
+    batches: stats.batches,
+    commits: totals.commits,
+    dim: embedder.dim,
+    wallMs,
+    recordsPerSecond: seconds > 0 ? totals.rows / seconds : 0,
+    tokensPerSecond: seconds > 0 ? stats.tokens / seconds : 0,
+    stageMs: { claim: claims.fetchMs, tokenize: stats.tokenizeMs, model: stats.modelMs, write: stats.writeMs },
+    modelBusy: wallMs > 0 ? stats.modelMs / wallMs : 0,
+  };
+}
+
+async function recordErrors(
+  pool: pg.Pool,
+  target: TargetTable,
+  failed: { ids: string[]; reasons: string[]; details: (string | null)[] },
+): Promise<void> {
+  const { q, idType } = target;
+  await pool.query({
+    text: `INSERT INTO ${q.errors} AS e (id, reason, detail)
+           SELECT u.id::${idType}, u.reason, u.detail FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, reason, detail)
+           ON CONFLICT (id) DO UPDATE SET reason = EXCLUDED.reason, detail = EXCLUDED.detail,
+                                          attempts = e.attempts + 1, failed_at = now()`,
+    values: [failed.ids, failed.reasons, failed.details],
+  });
+}

@@ -1,0 +1,221 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { WorkerPool } from '@prepkit/worker-pool';
+import { planBatches } from './batching.js';
+import type { BatchOrder } from './batching.js';
+import { EmbeddingsInputError } from './errors.js';
+import { openEncoderSession, runBatch } from './inference.js';
+import type { BatchResult, BatchTask, Device, EncoderSession } from './inference.js';
+import { loadModelFiles } from './model.js';
+import type { ModelFiles } from './model.js';
+import { tokenizeTexts } from './tokenize.js';
+import type { RowFailure, TokenizedTexts } from './tokenize.js';
+
+export interface EmbedderOptions {
+  /** Model directory: model.onnx, tokenizer.json, optional prepkit.json. */
+  model: string;
+  /** ONNX Runtime intra-op threads. Default: `os.availableParallelism()`. */
+  threads?: number;
+  /** Padded tokens (texts × longest) per model batch. Default: 8192. */
+  maxBatchTokens?: number;
+  /** Texts per model batch at most. Default: 256. */
+  maxBatchSize?: number;
+  /** `length`: batches of similar lengths (little padding); `table`: input order. Default: `length`. */
+  batchOrder?: BatchOrder;
+  /** Default: `cpu`. */
+  device?: Device;
+  /** Run the model on the calling thread instead of a worker thread (blocks the event loop). Default: false. */
+  inProcess?: boolean;
+}
+
+export interface ResolvedEmbedderOptions {
+  readonly model: string;
+  readonly threads: number;
+  readonly maxBatchTokens: number;
+  readonly maxBatchSize: number;
+  readonly batchOrder: BatchOrder;
+  readonly device: Device;
+  readonly inProcess: boolean;
+}
+
+export const DEFAULT_MAX_BATCH_TOKENS = 8192;
+export const DEFAULT_MAX_BATCH_SIZE = 256;
+
+/** Embeddings of a list of texts, in input order. */
+export interface EmbeddedTexts {
+  /** Vector of text i, or undefined where `failures[i]` says why not. */
+  readonly vectors: readonly (Float32Array | undefined)[];
+  readonly dim: number;
+  readonly failures: readonly (RowFailure | undefined)[];
+  readonly failureDetails: readonly (string | undefined)[];
+  /** Real tokens embedded (after truncation). */
+  readonly tokens: number;
+  /** Tokens the model processed, padding included. */
+  readonly paddedTokens: number;
+  readonly truncated: number;
+  readonly batches: number;
+  /** Milliseconds the model ran (sum over batches). */
+  readonly modelMs: number;
+}
+
+export function resolveEmbedderOptions(options: EmbedderOptions): ResolvedEmbedderOptions {
+  const resolved = {
+    model: options.model,
+    threads: options.threads ?? availableParallelism(),
+    maxBatchTokens: options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS,
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    batchOrder: options.batchOrder ?? 'length',
+    device: options.device ?? 'cpu',
+    inProcess: options.inProcess ?? false,
+  };
+  if (typeof resolved.model !== 'string' || resolved.model === '')
+    throw new EmbeddingsInputError('options.model must name a model directory');
+  for (const name of ['threads', 'maxBatchTokens', 'maxBatchSize'] as const) {
+    const value = resolved[name];
+    if (!Number.isInteger(value) || value < 1)
+      throw new EmbeddingsInputError(`options.${name} must be a positive integer (got ${String(value)})`);
+  }
+  if (resolved.batchOrder !== 'length' && resolved.batchOrder !== 'table')
+    throw new EmbeddingsInputError(`options.batchOrder must be "length" or "table" (got ${String(resolved.batchOrder)})`);
+  if (resolved.device !== 'cpu' && resolved.device !== 'cuda')
+    throw new EmbeddingsInputError(`options.device must be "cpu" or "cuda" (got ${String(resolved.device)})`);
+  return Object.freeze(resolved);
+}
+
+/**
+ * Turns texts into sentence vectors: tokenises (truncating to the model's max_length), cuts the
+ * texts into batches under a token budget (longest first by default), runs ONNX Runtime on a worker
+ * thread, pools with the attention mask, normalises, and gives the vectors back in input order.
+ *
+ * @example
+ * await using embedder = await Embedder.open({ model: 'models/tiny' });
+ * const { vectors } = await embedder.embed(['first text', 'second text']);
+ */
+export class Embedder implements AsyncDisposable {
+  readonly options: ResolvedEmbedderOptions;
+  readonly model: ModelFiles;
+  readonly #pool: WorkerPool<BatchTask, BatchResult> | undefined;
+  readonly #encoder: EncoderSession | undefined;
+  /** Length of the vectors (known after `open`, which embeds one text to load the model). */
+  dim = 0;
+
+  private constructor(
+    options: ResolvedEmbedderOptions,
+    model: ModelFiles,
+    pool: WorkerPool<BatchTask, BatchResult> | undefined,
+    encoder: EncoderSession | undefined,
+  ) {
+    this.options = options;
+    this.model = model;
+    this.#pool = pool;
+    this.#encoder = encoder;
+  }
+
+  static async open(options: EmbedderOptions): Promise<Embedder> {
+    const resolved = resolveEmbedderOptions(options);
+    const model = await loadModelFiles(resolved.model);
+    let embedder: Embedder;
+    if (resolved.inProcess) {
+      const encoder = await openEncoderSession(model.modelPath, resolved.threads, resolved.device);
+      embedder = new Embedder(resolved, model, undefined, encoder);
+    } else {
+      const pool = new WorkerPool<BatchTask, BatchResult>({ filename: workerModule(), threads: 1 });
+      embedder = new Embedder(resolved, model, pool, undefined);
+    }
+    try {
+      // Loads the session now, so a bad model fails here and the first batch is not slower.
+      embedder.dim = (await embedder.embed(['warm up'])).dim;
+    } catch (error) {
+      await embedder.close();
+      throw error;
+    }
+    return embedder;
+  }
+
+  /** Tokenises texts (null and empty ones get a failure). Runs on the calling thread. */
+  tokenize(texts: readonly (string | null)[]): TokenizedTexts {
+    return tokenizeTexts(this.model.tokenizer, texts, this.model.config.maxLength);
+  }
+
+  /** Embeds texts, in input order. */
+  async embed(texts: readonly (string | null)[]): Promise<EmbeddedTexts> {
+    return this.embedTokenized(this.tokenize(texts));
+  }
+
+  /**
+   * Embeds tokenised texts. Every batch is queued on the model thread at once, so the caller can
+   * tokenise the next window while the model works on this one.
+   */
+  async embedTokenized(tokenized: TokenizedTexts): Promise<EmbeddedTexts> {
+    const { ids, offsets } = tokenized;
+    const count = offsets.length - 1;
+    const lengths = new Int32Array(count);
+    for (let i = 0; i < count; i++) lengths[i] = offsets[i + 1]! - offsets[i]!;
+    const plan = planBatches(lengths, this.options.maxBatchTokens, this.options.batchOrder, this.options.maxBatchSize);
+    const results = await Promise.all(plan.map((positions) => this.#run(this.#task(positions, ids, offsets, lengths))));
+    const vectors: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(count).fill(undefined);
+    let dim = 0;
+    let paddedTokens = 0;
+    let modelMs = 0;
+    results.forEach((result, b) => {
+      dim = result.dim;
+      paddedTokens += result.paddedTokens;
+      modelMs += result.runMs;
+      plan[b]!.forEach((position, j) => {
+        vectors[position] = result.vectors.slice(j * result.dim, (j + 1) * result.dim);
+      });
+    });
+    return {
+      vectors,
+      dim,
+      failures: tokenized.failures,
+      failureDetails: tokenized.failureDetails,
+      tokens: ids.length,
+      paddedTokens,
+      truncated: tokenized.truncated,
+      batches: plan.length,
+      modelMs,
+    };
+  }
+
+  #task(positions: readonly number[], ids: Int32Array, offsets: Int32Array, lengths: Int32Array): BatchTask {
+    const batchLengths = new Int32Array(positions.map((p) => lengths[p]!));
+    const batchIds = new Int32Array(batchLengths.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const p of positions) {
+      batchIds.set(ids.subarray(offsets[p]!, offsets[p + 1]!), at);
+      at += lengths[p]!;
+    }
+    return {
+      modelPath: this.model.modelPath,
+      threads: this.options.threads,
+      device: this.options.device,
+      pooling: this.model.config.pooling,
+      normalize: this.model.config.normalize,
+      padId: this.model.padId,
+      ids: batchIds,
+      lengths: batchLengths,
+    };
+  }
+
+  async #run(task: BatchTask): Promise<BatchResult> {
+    if (this.#encoder !== undefined) return runBatch(this.#encoder, task);
+    return this.#pool!.run(task, { transfer: [task.ids.buffer as ArrayBuffer, task.lengths.buffer as ArrayBuffer] });
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close();
+    await this.#encoder?.session.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** The worker module: the built JavaScript next to this file, else the TypeScript source (tests, benches). */
+function workerModule(): URL {
+  const built = new URL('./inference-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : new URL('./inference-worker.ts', import.meta.url);
+}
