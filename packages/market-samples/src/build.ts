@@ -73,19 +73,24 @@ export async function buildSamples(
   const c = options.config;
   const n = options.nSamples;
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(n) || n < 1) throw new MarketSamplesInputError('--n-samples must be a positive integer');
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new MarketSamplesInputError('--seed must be a non-negative integer');
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new MarketSamplesInputError('--n-samples must be a positive integer');
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new MarketSamplesInputError('--seed must be a non-negative integer');
   const report = reporter ?? new RunReporter({ name: 'market-samples build', quiet: true, progress: 'none' });
   const dir = resolve(c.dataDir);
   const samplesPath = join(dir, samplesFileName(c, n));
   const scalerPath = join(dir, c.scalerFilename);
   if (!(options.overwrite ?? false)) {
     for (const path of [samplesPath, scalerPath]) {
-      if (existsSync(path)) throw new MarketSamplesInputError(`${path} exists; pass --overwrite to replace it`);
+      if (existsSync(path))
+        throw new MarketSamplesInputError(`${path} exists; pass --overwrite to replace it`);
     }
   }
   const shape = sampleShape(c);
-  const market = await report.phase('load and clean', () => loadMarket(c, options.signal), { unit: 'tickers' });
+  const market = await report.phase('load and clean', () => loadMarket(c, options.signal), {
+    unit: 'tickers',
+  });
   for (const t of market.tickers) {
     report.count('bars_read', t.cleaning.inputRows);
     for (const [key, value] of Object.entries(t.cleaning)) {
@@ -119,7 +124,9 @@ export async function buildSamples(
   const eligible = { train: plan.counts[0], valid: plan.counts[1], test: plan.counts[2] };
   report.set('eligible_window_ends', eligible);
   if (plan.eligible.length === 0)
-    throw new MarketSamplesInputError('no sample fits in any split: the tickers are too short for window + horizons + gap_bars');
+    throw new MarketSamplesInputError(
+      'no sample fits in any split: the tickers are too short for window + horizons + gap_bars',
+    );
   const context: ChunkContext = {
     data: market.data,
     shape,
@@ -254,7 +261,11 @@ function summarise(
     const none = { train: 0, valid: 0, test: 0 };
     if (k < 0) return { ...load, eligible: none };
     if (!active.includes(k))
-      return { ...load, skipped: 'no full window in the training period (the scaler cannot be fitted)', eligible: none };
+      return {
+        ...load,
+        skipped: 'no full window in the training period (the scaler cannot be fitted)',
+        eligible: none,
+      };
     const ends = splits[k]!.ends;
     return {
       ...load,

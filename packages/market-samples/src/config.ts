@@ -127,7 +127,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     help: 'worker threads, -1 = all cores',
     parse: (v, k) => {
       const n = integer(v, k);
-      if (n !== -1 && n < 1) throw new MarketSamplesConfigError(k, `must be -1 or a positive integer (got ${n})`);
+      if (n !== -1 && n < 1)
+        throw new MarketSamplesConfigError(k, `must be -1 or a positive integer (got ${n})`);
       return n;
     },
   },
@@ -270,7 +271,9 @@ function readYaml(path: string | URL, label: string): ConfigValues {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new MarketSamplesConfigError(label, `not valid YAML: ${(error as Error).message}`, { cause: error });
+    throw new MarketSamplesConfigError(label, `not valid YAML: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value))
@@ -283,17 +286,25 @@ function isNull(v: unknown): boolean {
 }
 
 function nonEmptyString(v: unknown, k: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new MarketSamplesConfigError(k, 'must be a non-empty string');
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new MarketSamplesConfigError(k, 'must be a non-empty string');
   return v;
 }
 
 function withPlaceholder(v: string, placeholder: string, k: string): string {
-  if (!v.includes(placeholder)) throw new MarketSamplesConfigError(k, `must contain ${placeholder} (got "${v}")`);
+  if (!v.includes(placeholder))
+    throw new MarketSamplesConfigError(k, `must contain ${placeholder} (got "${v}")`);
   return v;
 }
 
 function stringList(v: unknown, k: string): string[] {
-  const raw = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
+  const raw =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : v;
   if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string' && typeof x !== 'number'))
     throw new MarketSamplesConfigError(k, 'must be a list of names');
   return raw.map(String);
@@ -308,7 +319,8 @@ function number(v: unknown, k: string): number {
 
 function integer(v: unknown, k: string): number {
   const n = number(typeof v === 'string' ? v.replaceAll('_', '') : v, k);
-  if (!Number.isSafeInteger(n)) throw new MarketSamplesConfigError(k, `must be an integer (got ${JSON.stringify(v)})`);
+  if (!Number.isSafeInteger(n))
+    throw new MarketSamplesConfigError(k, `must be an integer (got ${JSON.stringify(v)})`);
   return n;
 }
 

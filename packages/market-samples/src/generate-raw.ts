@@ -41,10 +41,12 @@ const DAY_US = 86_400_000_000;
  */
 export async function generateRaw(options: GenerateRawOptions): Promise<GenerateRawResult> {
   const n = options.bars;
-  if (!Number.isSafeInteger(n) || n < 1) throw new MarketSamplesInputError('--bars must be a positive integer');
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new MarketSamplesInputError('--bars must be a positive integer');
   if (options.tickers.length === 0) throw new MarketSamplesInputError('--tickers needs at least one ticker');
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new MarketSamplesInputError('--seed must be a non-negative integer');
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new MarketSamplesInputError('--seed must be a non-negative integer');
   const dirty = options.dirty ?? 0;
   if (!(dirty >= 0 && dirty < 0.5)) throw new MarketSamplesInputError('--dirty must be in [0, 0.5)');
   const pattern = options.rawFilename ?? 'raw_{ticker}.parquet';
@@ -105,7 +107,9 @@ export function syntheticBars(n: number, rng: Rng, barMinutes: number, dirty = 0
     const low = Math.min(open, close) * Math.exp(-Math.abs(rng.normal()) * sd * 0.5);
     const x = (slot + 0.5) / perSession;
     const seasonal = 0.6 + 2.2 * (x - 0.5) * (x - 0.5) * 4;
-    const volume = Math.round(baseVolume * seasonal * (sd / Math.sqrt(longVar)) * Math.exp(0.4 * rng.normal()));
+    const volume = Math.round(
+      baseVolume * seasonal * (sd / Math.sqrt(longVar)) * Math.exp(0.4 * rng.normal()),
+    );
     b.time[i] = day * DAY_US + (570 + slot * barMinutes) * MINUTE_US;
     b.open[i] = round4(open);
     b.high[i] = round4(high);
@@ -124,9 +128,12 @@ function makeDirty(b: Bars, rng: Rng, share: number): void {
   for (let i = 1; i < n - 1; i++) {
     if (rng.next() >= share) continue;
     const kind = rng.below(4);
-    if (kind === 0) b.time[i] = b.time[i - 1]!; // duplicated timestamp
-    else if (kind === 1) b.high[i] = Math.min(b.open[i]!, b.close[i]!) * 0.999; // high below the body
-    else if (kind === 2) b.close[i] = Number.NaN; // missing price
+    if (kind === 0)
+      b.time[i] = b.time[i - 1]!; // duplicated timestamp
+    else if (kind === 1)
+      b.high[i] = Math.min(b.open[i]!, b.close[i]!) * 0.999; // high below the body
+    else if (kind === 2)
+      b.close[i] = Number.NaN; // missing price
     else {
       const t = b.time[i]!; // two rows swapped
       b.time[i] = b.time[i + 1]!;

@@ -68,7 +68,9 @@ async function readCsv(db: DuckDB, path: string): Promise<{ bars: Bars; missing:
   try {
     names = (await db.rows(`DESCRIBE SELECT * FROM ${source}`, [path])).map((r) => String(r.column_name));
   } catch (error) {
-    throw new MarketSamplesInputError(`${path}: cannot read as CSV: ${(error as Error).message}`, { cause: error });
+    throw new MarketSamplesInputError(`${path}: cannot read as CSV: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const find = (name: string) => names.find((n) => n.trim().toLowerCase() === name);
   const date = find('date');
@@ -97,10 +99,9 @@ async function readCsv(db: DuckDB, path: string): Promise<{ bars: Bars; missing:
       epoch_us(TRY_CAST(trim(${timeText}) AS TIMESTAMPTZ))::DOUBLE AS t,
       ${prices.map((p, i) => `TRY_CAST(trim(${p}) AS DOUBLE) AS v${i}`).join(', ')}
     FROM ${source}`;
-  const [bad] = await db.rows(
-    `SELECT rn, raw_time FROM (${parsed}) WHERE t IS NULL ORDER BY rn LIMIT 1`,
-    [path],
-  );
+  const [bad] = await db.rows(`SELECT rn, raw_time FROM (${parsed}) WHERE t IS NULL ORDER BY rn LIMIT 1`, [
+    path,
+  ]);
   if (bad !== undefined)
     throw new MarketSamplesInputError(
       `${path} line ${Number(bad.rn) + 1}: cannot parse the time "${String(bad.raw_time ?? '')}" (expected ISO 8601, e.g. 2024-01-31 or 2024-01-31 09:30:00)`,

@@ -43,7 +43,10 @@ export interface SamplesInspection {
 }
 
 /** What `market-samples inspect` prints: schema, counts, per-column statistics and one sample decoded to bars. */
-export async function inspectSamples(path: string, options: { row?: number } = {}): Promise<SamplesInspection> {
+export async function inspectSamples(
+  path: string,
+  options: { row?: number } = {},
+): Promise<SamplesInspection> {
   const info = await stat(path).catch(() => {
     throw new MarketSamplesInputError(`${path}: no such file`);
   });
@@ -61,7 +64,9 @@ export async function inspectSamples(path: string, options: { row?: number } = {
     'SELECT count(DISTINCT row_group_id) AS groups, any_value(compression) AS compression FROM parquet_metadata($1)',
     [path],
   );
-  const kv = await db.rows('SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata($1)', [path]);
+  const kv = await db.rows('SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata($1)', [
+    path,
+  ]);
   const metadata = Object.fromEntries(kv.map((r) => [String(r.k), String(r.v)]));
   const columns: ColumnStats[] = [];
   let rows = 0;
@@ -70,12 +75,25 @@ export async function inspectSamples(path: string, options: { row?: number } = {
     const isList = type.endsWith('[]') || /\[\d+\]$/.test(type);
     const numeric = /FLOAT|DOUBLE|INT|DECIMAL/.test(type);
     if (type === 'VARCHAR') {
-      const [r] = await db.rows(`SELECT count(*) AS n, count(DISTINCT ${col}) AS d FROM read_parquet($1)`, [path]);
+      const [r] = await db.rows(`SELECT count(*) AS n, count(DISTINCT ${col}) AS d FROM read_parquet($1)`, [
+        path,
+      ]);
       rows = Number(r?.n ?? 0);
-      columns.push({ name, type, min: null, max: null, mean: null, std: null, nan: 0, distinct: Number(r?.d ?? 0) });
+      columns.push({
+        name,
+        type,
+        min: null,
+        max: null,
+        mean: null,
+        std: null,
+        nan: 0,
+        distinct: Number(r?.d ?? 0),
+      });
       continue;
     }
-    const source = isList ? `(SELECT unnest(${col}) AS x FROM read_parquet($1))` : `(SELECT ${col} AS x FROM read_parquet($1))`;
+    const source = isList
+      ? `(SELECT unnest(${col}) AS x FROM read_parquet($1))`
+      : `(SELECT ${col} AS x FROM read_parquet($1))`;
     const value = numeric ? 'x' : 'epoch_us(x)';
     const finite = numeric ? `isfinite(x::DOUBLE)` : 'true';
     const [r] = await db.rows(
@@ -85,7 +103,16 @@ export async function inspectSamples(path: string, options: { row?: number } = {
       [path],
     );
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    columns.push({ name, type, min: num(r?.mn), max: num(r?.mx), mean: num(r?.mean), std: num(r?.sd), nan: Number(r?.nan ?? 0), distinct: null });
+    columns.push({
+      name,
+      type,
+      min: num(r?.mn),
+      max: num(r?.mx),
+      mean: num(r?.mean),
+      std: num(r?.sd),
+      nan: Number(r?.nan ?? 0),
+      distinct: null,
+    });
   }
   return {
     path,
@@ -108,7 +135,10 @@ async function decodeSample(
   rows: number,
 ): Promise<DecodedSample | null> {
   if (rows === 0 || row >= rows) return null;
-  const config = JSON.parse(metadata['market_samples.config'] ?? 'null') as { features?: string[]; horizons?: number[] } | null;
+  const config = JSON.parse(metadata['market_samples.config'] ?? 'null') as {
+    features?: string[];
+    horizons?: number[];
+  } | null;
   const names = config?.features ?? ['open', 'high', 'low', 'close', 'volume'];
   const horizons = config?.horizons ?? [];
   const [r] = await db.rows(
@@ -121,7 +151,9 @@ async function decodeSample(
   const bars: Record<string, number>[] = [];
   for (let i = 0; i < features.length; i += names.length) {
     bars.push(
-      Object.fromEntries(names.map((name, j) => [name, name === 'volume' ? features[i + j]! : Math.exp(features[i + j]!)])),
+      Object.fromEntries(
+        names.map((name, j) => [name, name === 'volume' ? features[i + j]! : Math.exp(features[i + j]!)]),
+      ),
     );
   }
   return {

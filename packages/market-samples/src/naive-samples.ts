@@ -123,12 +123,16 @@ function stack(samples: readonly SampleRow[], horizons: number): ChunkColumns {
     const offsets = new Int32Array(values.length + 1);
     parts.forEach((p, i) => (offsets[i + 1] = offsets[i]! + p.length));
     const data = new Uint8Array(offsets[values.length]!);
-    parts.forEach((p, i) => data.set(p, offsets[i]!));
+    parts.forEach((p, i) => data.set(p, offsets[i]));
     return { offsets, data };
   };
   return {
     count: samples.length,
-    perSplit: [0, 1, 2].map((s) => samples.filter((x) => x.split === SPLITS[s]).length) as [number, number, number],
+    perSplit: [0, 1, 2].map((s) => samples.filter((x) => x.split === SPLITS[s]).length) as [
+      number,
+      number,
+      number,
+    ],
     ticker: utf8(samples.map((s) => s.ticker)),
     split: utf8(samples.map((s) => s.split)),
     endTime: BigInt64Array.from(samples, (s) => BigInt(s.endTime)),

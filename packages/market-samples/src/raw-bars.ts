@@ -57,11 +57,14 @@ export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
     const listed = columns.map((c) => c.name).join(', ');
     const timeColumn = find(TIME_COLUMN_NAMES);
     if (timeColumn === undefined)
-      throw new MarketSamplesInputError(`${path}: missing column "time" (or timestamp/date); it has ${listed}`);
+      throw new MarketSamplesInputError(
+        `${path}: missing column "time" (or timestamp/date); it has ${listed}`,
+      );
     const select = [timeExpression(path, timeColumn.name, timeColumn.type)];
     for (const name of PRICE_COLUMNS) {
       const column = find([name]);
-      if (column === undefined) throw new MarketSamplesInputError(`${path}: missing column "${name}"; it has ${listed}`);
+      if (column === undefined)
+        throw new MarketSamplesInputError(`${path}: missing column "${name}"; it has ${listed}`);
       select.push(`coalesce(TRY_CAST(${quoteIdentifier(column.name)} AS DOUBLE), 'NaN'::DOUBLE)`);
     }
     const [count] = await conn.rows('SELECT count(*) AS n FROM read_parquet($1)', [path]);

@@ -125,13 +125,20 @@ function chunkLayout(n: number, shape: SampleShape, tickerBytes: number, splitBy
 
 /** Views on a chunk buffer made by `computeChunk` for `shape` (no copies). */
 export function chunkViews(buffer: ArrayBuffer, shape: SampleShape): ChunkColumns {
-  const [n = 0, tickerBytes = 0, splitBytes = 0, train = 0, valid = 0, test = 0] = new Float64Array(buffer, 0, 6);
+  const [n = 0, tickerBytes = 0, splitBytes = 0, train = 0, valid = 0, test = 0] = new Float64Array(
+    buffer,
+    0,
+    6,
+  );
   const { at } = chunkLayout(n, shape, tickerBytes, splitBytes);
   const cells = shape.window * shape.features.length;
   return {
     count: n,
     perSplit: [train, valid, test],
-    ticker: { offsets: new Int32Array(buffer, at[0], n + 1), data: new Uint8Array(buffer, at[1], tickerBytes) },
+    ticker: {
+      offsets: new Int32Array(buffer, at[0], n + 1),
+      data: new Uint8Array(buffer, at[1], tickerBytes),
+    },
     split: { offsets: new Int32Array(buffer, at[2], n + 1), data: new Uint8Array(buffer, at[3], splitBytes) },
     endTime: new BigInt64Array(buffer, at[4], n),
     barIndex: new Int32Array(buffer, at[5], n),

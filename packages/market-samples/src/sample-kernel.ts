@@ -88,14 +88,19 @@ export function fillSample(
   const lastClose = d.logClose[e]!;
   const meanVolume = metaScratch[5]!;
   const columns = featureColumns(d, features);
-  let at = row * w * nf;
+  const base = row * w * nf;
   const f = out.features;
-  for (let t = s; t <= e; t++) {
-    for (let j = 0; j < nf; j++) {
-      const column = columns[j]!;
-      // A log price relative to the last close, or the volume relative to the window's mean volume.
-      if (column !== d.volume) f[at++] = column[t]! - lastClose;
-      else f[at++] = meanVolume > 0 ? column[t]! / meanVolume : 0;
+  // One pass per feature (stride nf): each loop reads one column, with no branch per element.
+  for (let j = 0; j < nf; j++) {
+    const column = columns[j]!;
+    let at = base + j;
+    if (column === d.volume) {
+      // The volume relative to the window's mean volume.
+      if (meanVolume > 0) for (let t = s; t <= e; t++, at += nf) f[at] = column[t]! / meanVolume;
+      else for (let t = s; t <= e; t++, at += nf) f[at] = 0;
+    } else {
+      // A log price relative to the last close.
+      for (let t = s; t <= e; t++, at += nf) f[at] = column[t]! - lastClose;
     }
   }
   const m = out.meta;

@@ -81,7 +81,11 @@ export function fitScaler(input: FitScalerInput): Scaler {
       for (let m = 2; m < META_COUNT; m++) values[m]![g] = scratch[m]!;
       g++;
     }
-    perTicker[data.tickers[k]!] = { fit_windows: n, log_close: zScore(logClose), log_volume: zScore(logVolume) };
+    perTicker[data.tickers[k]!] = {
+      fit_windows: n,
+      log_close: zScore(logClose),
+      log_volume: zScore(logVolume),
+    };
   }
   return {
     format: SCALER_FORMAT,
@@ -157,11 +161,15 @@ export async function readScaler(path: string): Promise<Scaler> {
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new MarketSamplesInputError(`${path}: cannot read the scaler: ${(error as Error).message}`, { cause: error });
+    throw new MarketSamplesInputError(`${path}: cannot read the scaler: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const s = value as Partial<Scaler> | null;
   if (s?.format !== SCALER_FORMAT || s.version !== 1)
-    throw new MarketSamplesInputError(`${path}: not a market-samples scaler (format ${SCALER_FORMAT}, version 1)`);
+    throw new MarketSamplesInputError(
+      `${path}: not a market-samples scaler (format ${SCALER_FORMAT}, version 1)`,
+    );
   return s as Scaler;
 }
 

@@ -37,7 +37,13 @@ export function splitCuts(
  * all of them lie inside its split, and valid and test also skip their first `gapBars` bars, so the
  * bars used by different splits are at least `gapBars` apart.
  */
-export function tickerSplit(d: MarketData, shape: SampleShape, cuts: SplitCuts, gapBars: number, k: number): TickerSplit {
+export function tickerSplit(
+  d: MarketData,
+  shape: SampleShape,
+  cuts: SplitCuts,
+  gapBars: number,
+  k: number,
+): TickerSplit {
   const lo = d.offsets[k]!;
   const end = d.offsets[k + 1]!;
   const validLo = firstAtOrAfter(d.time, lo, end, cuts.trainEndUs);

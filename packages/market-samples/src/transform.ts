@@ -36,19 +36,31 @@ export interface TransformResult {
  * const scaler = await readScaler('data/meta_scaler.json');
  * const { features, meta } = transform(scaler, 'AAA', latestBars, { ends: [latestBars.time.length - 1] });
  */
-export function transform(scaler: Scaler, ticker: string, bars: Bars, options: TransformOptions = {}): TransformResult {
+export function transform(
+  scaler: Scaler,
+  ticker: string,
+  bars: Bars,
+  options: TransformOptions = {},
+): TransformResult {
   if (scaler.per_ticker[ticker] === undefined)
     throw new MarketSamplesInputError(
       `the scaler has no ticker "${ticker}" (it has ${Object.keys(scaler.per_ticker).join(', ')})`,
     );
   const shape = scalerShape(scaler);
-  const cleaned = cleanBars(bars, { gapFactor: scaler.gap_factor, inconsistentBars: scaler.inconsistent_bars });
+  const cleaned = cleanBars(bars, {
+    gapFactor: scaler.gap_factor,
+    inconsistentBars: scaler.inconsistent_bars,
+  });
   const n = barCount(cleaned.bars);
   const w = shape.window;
-  const ends = Int32Array.from(options.ends ?? Array.from({ length: Math.max(0, n - w + 1) }, (_, i) => i + w - 1));
+  const ends = Int32Array.from(
+    options.ends ?? Array.from({ length: Math.max(0, n - w + 1) }, (_, i) => i + w - 1),
+  );
   for (const e of ends) {
     if (!(e >= w - 1 && e < n))
-      throw new MarketSamplesInputError(`window end ${e} is out of range: needs ${w - 1} <= end < ${n} (clean bars)`);
+      throw new MarketSamplesInputError(
+        `window end ${e} is out of range: needs ${w - 1} <= end < ${n} (clean bars)`,
+      );
   }
   const data = marketDataFrom([ticker], [cleaned]);
   const params = scalerParams(scaler, [ticker]);
