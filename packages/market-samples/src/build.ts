@@ -12,12 +12,13 @@ import { MarketSamplesInputError } from './errors.js';
 import { loadMarket } from './load-market.js';
 import type { TickerLoad } from './load-market.js';
 import type { SampleShape } from './market-data.js';
-import { sampleShape } from './market-data.js';
+import { markTickerGaps, sampleShape } from './market-data.js';
+import { medianSpacing } from './cleaning.js';
 import { naiveChunks } from './naive-samples.js';
 import { chunkViews } from './sample-chunk.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
 import { META_COUNT, META_FEATURES } from './sample-kernel.js';
-import { fitScaler, scalerParams, scalerToJson, writeScaler } from './scaler.js';
+import { fitScaler, scalerParams, writeScaler } from './scaler.js';
 import type { Scaler } from './scaler.js';
 import { SPLITS, rangeSize, splitCuts, tickerSplit } from './split.js';
 import type { SplitName, TickerSplit } from './split.js';
@@ -94,7 +95,7 @@ export async function buildSamples(
   for (const t of market.tickers) {
     report.count('bars_read', t.cleaning.inputRows);
     for (const [key, value] of Object.entries(t.cleaning)) {
-      if (key.startsWith('dropped') || key === 'repairedHighLow' || key === 'outOfOrder' || key === 'gaps')
+      if (key.startsWith('dropped') || key === 'repairedHighLow' || key === 'outOfOrder')
         report.count(snake(key), value as number);
     }
     if (t.skipped !== null) report.count('tickers_skipped');
@@ -107,7 +108,16 @@ export async function buildSamples(
       throw new MarketSamplesInputError(
         `no ticker has ${c.window} bars before the train cut ${new Date(cuts.trainEndUs / 1000).toISOString()}; move train_end or train_fraction`,
       );
+    // Gaps are measured against each ticker's median spacing over its training bars only.
+    const spacingUs = splits.map((split, k) => {
+      const lo = market.data.offsets[k]!;
+      const train = medianSpacing(market.data.time.subarray(lo, lo + split.bars.train));
+      return train > 0 ? train : medianSpacing(market.data.time.subarray(lo, market.data.offsets[k + 1]));
+    });
+    for (const k of active)
+      report.count('gaps_marked', markTickerGaps(market.data, k, spacingUs[k]!, c.gapFactor));
     const scaler = fitScaler({
+      spacingUs,
       data: market.data,
       shape,
       cost: c.cost,
@@ -274,15 +284,21 @@ function summarise(
   });
 }
 
+/**
+ * One footer key, `market_samples`, holding a JSON object: arrow-rs keeps Parquet key-value metadata
+ * in a hash map, so several keys come out in a different order from run to run.
+ */
 function fileMetadata(c: MarketConfig, n: number, seed: number, scaler: Scaler): Record<string, string> {
   return {
-    'market_samples.version': PACKAGE_VERSION,
-    'market_samples.config': JSON.stringify({ ...configToValues(c), data_dir: undefined, n_jobs: undefined }),
-    'market_samples.n_samples': String(n),
-    'market_samples.seed': String(seed),
-    'market_samples.meta_features': META_FEATURES.join(','),
-    'market_samples.features_layout': `window=${c.window} x [${c.features.join(',')}], oldest bar first`,
-    'market_samples.scaler': scalerToJson(scaler),
+    market_samples: JSON.stringify({
+      version: PACKAGE_VERSION,
+      n_samples: n,
+      seed,
+      config: { ...configToValues(c), data_dir: undefined, n_jobs: undefined },
+      features_layout: `window=${c.window} x [${c.features.join(',')}], oldest bar first`,
+      meta_features: META_FEATURES,
+      scaler,
+    }),
   };
 }
 

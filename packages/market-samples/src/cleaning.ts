@@ -6,6 +6,12 @@ export interface CleaningOptions {
   gapFactor?: number;
   /** Bars whose high/low do not bound open/close: `repair` (default) or `drop`. */
   inconsistentBars?: 'repair' | 'drop';
+  /**
+   * The spacing gaps are measured against, in microseconds. Default: the median spacing of these
+   * bars. The build passes each ticker's median spacing over its training bars (saved in the
+   * scaler), so that no later bar decides whether an earlier one is a gap.
+   */
+  spacingUs?: number;
 }
 
 /** What cleaning did to one ticker: every change is counted here, none is silent. */
@@ -112,7 +118,7 @@ export function cleanBars(raw: Bars, options: CleaningOptions = {}): CleanedBars
     out.close[j] = c;
     out.volume[j] = volume[i]!;
   }
-  const { gap, gaps, median } = markGaps(out.time, gapFactor);
+  const { gap, gaps, median } = markGaps(out.time, gapFactor, options.spacingUs);
   return {
     bars: out,
     gap,
@@ -132,17 +138,27 @@ export function cleanBars(raw: Bars, options: CleaningOptions = {}): CleanedBars
   };
 }
 
-function markGaps(time: Float64Array, factor: number): { gap: Uint8Array; gaps: number; median: number } {
+/** The median distance between consecutive times (0 for fewer than two). */
+export function medianSpacing(time: Float64Array): number {
+  if (time.length < 2) return 0;
+  const spacing = new Float64Array(time.length - 1);
+  for (let i = 1; i < time.length; i++) spacing[i - 1] = time[i]! - time[i - 1]!;
+  return spacing.sort()[(spacing.length - 1) >> 1]!;
+}
+
+/** Flags (1) every bar more than factor x spacing after the previous one. */
+export function markGaps(
+  time: Float64Array,
+  factor: number,
+  spacingUs?: number,
+): { gap: Uint8Array; gaps: number; median: number } {
   const n = time.length;
   const gap = new Uint8Array(n);
-  if (n < 2) return { gap, gaps: 0, median: 0 };
-  const spacing = new Float64Array(n - 1);
-  for (let i = 1; i < n; i++) spacing[i - 1] = time[i]! - time[i - 1]!;
-  const sorted = spacing.slice().sort();
-  const median = sorted[(sorted.length - 1) >> 1]!;
+  const median = spacingUs ?? medianSpacing(time);
+  if (n < 2) return { gap, gaps: 0, median };
   let gaps = 0;
   for (let i = 1; i < n; i++) {
-    if (spacing[i - 1]! > factor * median) {
+    if (time[i]! - time[i - 1]! > factor * median) {
       gap[i] = 1;
       gaps++;
     }

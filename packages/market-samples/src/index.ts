@@ -1,6 +1,6 @@
 export { buildSamples, chunkTasks, sampleColumns } from './build.js';
 export type { BuildSamplesOptions, BuildSamplesResult, TickerSummary } from './build.js';
-export { allocateBars, barCount, BAR_COLUMNS } from './bars.js';
+export { allocateBars, barCount, BAR_COLUMNS, headBars } from './bars.js';
 export type { Bars } from './bars.js';
 export { cleanBars } from './cleaning.js';
 export type { CleanedBars, CleaningOptions, CleaningReport } from './cleaning.js';

@@ -135,10 +135,11 @@ async function decodeSample(
   rows: number,
 ): Promise<DecodedSample | null> {
   if (rows === 0 || row >= rows) return null;
-  const config = JSON.parse(metadata['market_samples.config'] ?? 'null') as {
-    features?: string[];
-    horizons?: number[];
-  } | null;
+  const config = (
+    JSON.parse(metadata.market_samples ?? 'null') as {
+      config?: { features?: string[]; horizons?: number[] };
+    } | null
+  )?.config;
   const names = config?.features ?? ['open', 'high', 'low', 'close', 'volume'];
   const horizons = config?.horizons ?? [];
   const [r] = await db.rows(

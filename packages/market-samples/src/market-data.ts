@@ -75,6 +75,21 @@ export function marketDataFrom(tickers: readonly string[], cleaned: readonly Cle
   return data;
 }
 
+/**
+ * Re-marks ticker k's gaps against `spacingUs` (the median spacing of its training bars) and
+ * rewrites its part of `gapsBefore`; returns the number of gaps.
+ */
+export function markTickerGaps(d: MarketData, k: number, spacingUs: number, factor: number): number {
+  const lo = d.offsets[k]!;
+  const hi = d.offsets[k + 1]!;
+  let gaps = 0;
+  for (let i = lo; i < hi; i++) {
+    if (i > lo && d.time[i]! - d.time[i - 1]! > factor * spacingUs) gaps++;
+    d.gapsBefore[i + 1] = d.gapsBefore[lo]! + gaps;
+  }
+  return gaps;
+}
+
 /** The ticker owning global bar `bar` (binary search over offsets). */
 export function tickerOf(data: MarketData, bar: number): number {
   let lo = 0;

@@ -32,7 +32,16 @@ export interface Scaler {
   readonly meta_features: readonly string[];
   /** Fitted on the training windows of each ticker: log_close and log_volume. */
   readonly per_ticker: Readonly<
-    Record<string, { readonly fit_windows: number; readonly log_close: ZScore; readonly log_volume: ZScore }>
+    Record<
+      string,
+      {
+        readonly fit_windows: number;
+        /** Median bar spacing over the training bars (µs): gaps are measured against it. */
+        readonly bar_spacing_us: number;
+        readonly log_close: ZScore;
+        readonly log_volume: ZScore;
+      }
+    >
   >;
   /** Fitted on the training windows of all tickers together: momentum, volatility, range. */
   readonly global: {
@@ -54,6 +63,8 @@ export interface FitScalerInput {
   /** Per ticker of `data`; tickers with an empty `fit` range must be left out of `active`. */
   readonly splits: readonly TickerSplit[];
   readonly active: readonly number[];
+  /** Per ticker of `data`: the median spacing of its training bars. */
+  readonly spacingUs: readonly number[];
 }
 
 /**
@@ -83,6 +94,7 @@ export function fitScaler(input: FitScalerInput): Scaler {
     }
     perTicker[data.tickers[k]!] = {
       fit_windows: n,
+      bar_spacing_us: input.spacingUs[k]!,
       log_close: zScore(logClose),
       log_volume: zScore(logVolume),
     };

@@ -42,7 +42,8 @@ export function transform(
   bars: Bars,
   options: TransformOptions = {},
 ): TransformResult {
-  if (scaler.per_ticker[ticker] === undefined)
+  const fitted = scaler.per_ticker[ticker];
+  if (fitted === undefined)
     throw new MarketSamplesInputError(
       `the scaler has no ticker "${ticker}" (it has ${Object.keys(scaler.per_ticker).join(', ')})`,
     );

@@ -132,7 +132,6 @@ function describeBuild(r: BuildSamplesResult): string {
       (changes.length > 0 ? `, dropped ${changes.join(', ')}` : '') +
       (c.repairedHighLow > 0 ? `, repaired high/low of ${c.repairedHighLow}` : '') +
       (c.outOfOrder > 0 ? `, ${c.outOfOrder} out of order (sorted)` : '') +
-      `, ${c.gaps} gaps` +
       (t.skipped === null ? '' : ` — SKIPPED: ${t.skipped}`)
     );
   });

@@ -1,0 +1,209 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  buildSamples,
+  generateRaw,
+  headBars,
+  loadMarket,
+  readScaler,
+  resolveConfig,
+  transform,
+} from '../src/index.js';
+import type { MarketConfig } from '../src/index.js';
+import { Rng } from '../src/prng.js';
+import { readSamples, withTempDir } from './helpers.js';
+
+const TICKERS = ['AAA', 'BBB', 'CCC'];
+
+function config(dataDir: string, extra: Record<string, unknown> = {}): MarketConfig {
+  return resolveConfig({
+    data_dir: dataDir,
+    tickers: TICKERS,
+    window: 16,
+    horizons: [1, 4, 9],
+    chunk_rows: 700,
+    n_jobs: 1,
+    ...extra,
+  });
+}
+
+async function fixture(dir: string, dirty = 0.002): Promise<void> {
+  await generateRaw({ tickers: TICKERS, bars: 3000, seed: 5, dataDir: dir, dirty });
+}
+
+describe('buildSamples', () => {
+  it('writes byte-identical samples and scaler for any n_jobs, and the naive baseline writes the same bytes', async () => {
+    await withTempDir(async (root) => {
+      const digests: string[] = [];
+      for (const [name, jobs, variant] of [
+        ['one', 1, 'parallel'],
+        ['two', 2, 'parallel'],
+        ['three', 3, 'parallel'],
+        ['naive', 1, 'naive'],
+      ] as const) {
+        const dir = join(root, name);
+        await fixture(dir);
+        const result = await buildSamples({
+          config: config(dir, { n_jobs: jobs }),
+          nSamples: 2500,
+          seed: 11,
+          variant,
+        });
+        expect(result.samples).toBe(2500);
+        const bytes = await readFile(result.samplesPath);
+        const scaler = await readFile(result.scalerPath);
+        digests.push(`${bytes.toString('base64')}|${scaler.toString('base64')}`);
+      }
+      expect(new Set(digests).size).toBe(1);
+    });
+  });
+
+  it('changes with the seed', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir);
+      const a = await buildSamples({ config: config(dir), nSamples: 500, seed: 1 });
+      const first = await readFile(a.samplesPath);
+      const b = await buildSamples({ config: config(dir), nSamples: 500, seed: 2, overwrite: true });
+      expect((await readFile(b.samplesPath)).equals(first)).toBe(false);
+    });
+  });
+
+  it('refuses to replace outputs without overwrite', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir);
+      await buildSamples({ config: config(dir), nSamples: 100 });
+      await expect(buildSamples({ config: config(dir), nSamples: 100 })).rejects.toThrow(
+        /exists; pass --overwrite/,
+      );
+    });
+  });
+
+  it('keeps every window and label inside its split, with gap_bars between splits', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir, 0);
+      const c = config(dir);
+      const result = await buildSamples({ config: c, nSamples: 3000, seed: 3 });
+      const rows = await readSamples(result.samplesPath);
+      const market = await loadMarket(c);
+      const trainEnd = Date.parse(result.trainEnd) * 1000;
+      const validEnd = Date.parse(result.validEnd) * 1000;
+      const maxH = 9;
+      const seen = new Set<string>();
+      for (let i = 0; i < rows.ticker.length; i++) {
+        const k = TICKERS.indexOf(rows.ticker[i]!);
+        const time = market.cleaned[k]!.bars.time;
+        const e = rows.barIndex[i]!;
+        const first = e - c.window + 1;
+        const last = e + maxH;
+        const splitOf = (t: number) => (t < trainEnd ? 'train' : t < validEnd ? 'valid' : 'test');
+        // Every bar the sample uses lies in its split ...
+        expect(splitOf(time[first]!)).toBe(rows.split[i]);
+        expect(splitOf(time[last]!)).toBe(rows.split[i]);
+        // ... and valid/test samples start at least gap_bars after their split's first bar.
+        if (rows.split[i] !== 'train') {
+          const cut = rows.split[i] === 'valid' ? trainEnd : validEnd;
+          let splitStart = first;
+          while (splitStart > 0 && time[splitStart - 1]! >= cut) splitStart--;
+          expect(first - splitStart).toBeGreaterThanOrEqual(c.gapBars);
+        }
+        seen.add(rows.split[i]!);
+      }
+      expect([...seen].sort()).toEqual(['test', 'train', 'valid']);
+      expect(c.gapBars).toBe(16 + 9);
+    });
+  });
+
+  it('fits the scaler on the training period only: changing later bars leaves it unchanged', async () => {
+    await withTempDir(async (root) => {
+      const scalers: string[] = [];
+      for (const variant of ['original', 'later bars changed']) {
+        const dir = join(root, variant.replaceAll(' ', '-'));
+        await fixture(dir, 0);
+        if (variant !== 'original') {
+          // Rewrite every ticker's bars after the train cut with different prices and volumes.
+          const { readRawBars, writeRawBars } = await import('../src/raw-bars.js');
+          const first = await buildSamples({ config: config(dir), nSamples: 10 });
+          const cut = Date.parse(first.trainEnd) * 1000;
+          for (const t of TICKERS) {
+            const path = join(dir, `raw_${t}.parquet`);
+            const bars = await readRawBars(path);
+            for (let i = 0; i < bars.time.length; i++) {
+              if (bars.time[i]! < cut) continue;
+              for (const key of ['open', 'high', 'low', 'close'] as const) bars[key][i] = bars[key][i]! * 3;
+              bars.volume[i] = bars.volume[i]! * 7 + 1;
+            }
+            await writeRawBars(path, bars);
+          }
+        }
+        const result = await buildSamples({ config: config(dir), nSamples: 10, overwrite: true });
+        scalers.push(await readFile(result.scalerPath, 'utf8'));
+      }
+      expect(scalers[1]).toBe(scalers[0]);
+    });
+  });
+
+  it('leakage: deleting every bar after a window end changes none of its features, only the labels needing them', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir);
+      const c = config(dir);
+      const result = await buildSamples({ config: c, nSamples: 2000, seed: 9 });
+      const rows = await readSamples(result.samplesPath);
+      const scaler = await readScaler(result.scalerPath);
+      const market = await loadMarket(c);
+      const rng = new Rng(1);
+      let changedLabels = 0;
+      for (let probe = 0; probe < 40; probe++) {
+        const i = rng.below(rows.ticker.length);
+        const ticker = rows.ticker[i]!;
+        const cleaned = market.cleaned[TICKERS.indexOf(ticker)]!.bars;
+        const e = rows.barIndex[i]!;
+        for (const kept of [0, 1, 4, 8, 9]) {
+          // Keep bars up to e + kept: labels with horizon <= kept are computable, the rest are not.
+          const out = transform(scaler, ticker, headBars(cleaned, e + kept + 1), { ends: [e] });
+          expect(out.features).toEqual(rows.features[i]);
+          expect(out.meta).toEqual(rows.meta[i]);
+          expect(out.gaps[0]).toBe(rows.gaps[i]);
+          c.horizons.forEach((h, j) => {
+            const stored = rows.rewards[`reward_${h}`]![i]!;
+            if (h <= kept) expect(out.rewards[j]![0]).toBe(stored);
+            else {
+              expect(out.rewards[j]![0]).toBeNaN();
+              expect(stored).not.toBeNaN();
+              changedLabels++;
+            }
+          });
+        }
+      }
+      expect(changedLabels).toBeGreaterThan(0);
+    });
+  });
+
+  it('reports tickers it cannot use, and fails when none is usable', async () => {
+    await withTempDir(async (dir) => {
+      await generateRaw({ tickers: ['LONG'], bars: 2000, seed: 1, dataDir: dir });
+      await generateRaw({ tickers: ['SHORT'], bars: 20, seed: 1, dataDir: dir });
+      const { writeRawBars } = await import('../src/raw-bars.js');
+      const { allocateBars } = await import('../src/bars.js');
+      const nan = allocateBars(100);
+      nan.time.forEach((_, i) => (nan.time[i] = 1e15 + i * 6e7));
+      for (const key of ['open', 'high', 'low', 'close', 'volume'] as const) nan[key].fill(Number.NaN);
+      await writeRawBars(join(dir, 'raw_NAN.parquet'), nan);
+      const result = await buildSamples({
+        config: config(dir, { tickers: ['LONG', 'SHORT', 'NAN'] }),
+        nSamples: 300,
+      });
+      const skipped = Object.fromEntries(result.tickers.map((t) => [t.ticker, t.skipped]));
+      expect(skipped.LONG).toBeNull();
+      expect(skipped.SHORT).toMatch(/20 clean bars, fewer than window \+ max horizon = 25/);
+      expect(skipped.NAN).toMatch(/no valid bars \(100 rows, all dropped by cleaning\)/);
+      expect(result.tickers.find((t) => t.ticker === 'NAN')!.cleaning.droppedBadPrice).toBe(100);
+      await expect(
+        buildSamples({ config: config(dir, { tickers: ['SHORT', 'NAN'] }), nSamples: 10, overwrite: true }),
+      ).rejects.toThrow(/no ticker has enough clean bars: SHORT: 20 clean bars.*NAN: no valid bars/);
+      await expect(
+        buildSamples({ config: config(dir, { tickers: ['MISSING'] }), nSamples: 10, overwrite: true }),
+      ).rejects.toThrow(/raw_MISSING\.parquet: no such raw file/);
+    });
+  });
+});

@@ -1,0 +1,125 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildSamples, importCsv, resolveConfig, syntheticBars } from '../src/index.js';
+import type { Bars } from '../src/index.js';
+import { Rng } from '../src/prng.js';
+import { readSamples, withTempDir } from './helpers.js';
+
+function isoTime(us: number): string {
+  return new Date(us / 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+}
+
+/** Yahoo's column order, or a vendor's (Date,Open,Close,High,Low,Volume), with intraday times. */
+function csvOf(bars: Bars, order: 'yahoo' | 'vendor'): string {
+  const lines = [
+    order === 'yahoo' ? 'Date,Open,High,Low,Close,Adj Close,Volume' : 'Date,Open,Close,High,Low,Volume',
+  ];
+  for (let i = 0; i < bars.time.length; i++) {
+    const [t, o, h, l, c, v] = [
+      isoTime(bars.time[i]!),
+      bars.open[i],
+      bars.high[i],
+      bars.low[i],
+      bars.close[i],
+      bars.volume[i],
+    ];
+    lines.push(order === 'yahoo' ? `${t},${o},${h},${l},${c},${c},${v}` : `${t},${o},${c},${h},${l},${v}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** An independent parse of the CSV: the header names the columns. */
+function parseCsv(text: string): Record<string, number>[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const names = header!.split(',').map((n) => n.toLowerCase());
+  return lines.map((line) => {
+    const cells = line.split(',');
+    return Object.fromEntries(
+      names.map((n, i) => [n, n === 'date' ? Date.parse(`${cells[i]}Z`) : Number(cells[i])]),
+    );
+  });
+}
+
+describe('import-csv', () => {
+  it('windows and rewards recomputed from the CSV match the samples', async () => {
+    await withTempDir(async (dir) => {
+      const csv: Record<string, string> = {};
+      for (const [k, ticker] of ['YAH', 'VEN'].entries()) {
+        csv[ticker] = csvOf(syntheticBars(2500, new Rng(3, k), 5), k === 0 ? 'yahoo' : 'vendor');
+        const file = join(dir, `${ticker}.csv`);
+        await writeFile(file, csv[ticker]);
+        const imported = await importCsv({ files: [file], output: join(dir, `raw_${ticker}.parquet`) });
+        expect(imported.rows).toBe(2500);
+      }
+      const cost = 0.001;
+      const config = resolveConfig({
+        data_dir: dir,
+        tickers: ['YAH', 'VEN'],
+        window: 12,
+        horizons: [2, 7],
+        cost,
+        n_jobs: 2,
+        chunk_rows: 500,
+      });
+      const result = await buildSamples({ config, nSamples: 1500, seed: 4 });
+      const samples = await readSamples(result.samplesPath);
+      const rng = new Rng(8);
+      for (let probe = 0; probe < 60; probe++) {
+        const i = rng.below(samples.ticker.length);
+        const rows = parseCsv(csv[samples.ticker[i]!]!);
+        const e = samples.barIndex[i]!;
+        const window = rows.slice(e - 11, e + 1);
+        const last = window[11]!;
+        const meanVolume = window.reduce((s, r) => s + r.volume!, 0) / 12;
+        const expected = window.flatMap((r) => [
+          Math.log(r.open! / last.close!),
+          Math.log(r.high! / last.close!),
+          Math.log(r.low! / last.close!),
+          Math.log(r.close! / last.close!),
+          r.volume! / meanVolume,
+        ]);
+        const actual = samples.features[i]!;
+        expect(actual.length).toBe(60);
+        expected.forEach((x, j) => expect(actual[j]).toBeCloseTo(x, 6));
+        for (const h of [2, 7]) {
+          const reward = Math.log((rows[e + h]!.close! * (1 - cost)) / (rows[e + 1]!.open! * (1 + cost)));
+          expect(samples.rewards[`reward_${h}`]![i]).toBeCloseTo(reward, 6);
+        }
+      }
+    });
+  });
+
+  it('names the file and line of an unparseable date, and a missing column', async () => {
+    await withTempDir(async (dir) => {
+      const bad = join(dir, 'bad.csv');
+      await writeFile(
+        bad,
+        'Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,100\n2024-13-45,1,2,0.5,1.5,100\n',
+      );
+      await expect(importCsv({ files: [bad], output: join(dir, 'raw_X.parquet') })).rejects.toThrow(
+        /bad\.csv line 3: cannot parse the time "2024-13-45"/,
+      );
+      const noHigh = join(dir, 'nohigh.csv');
+      await writeFile(noHigh, 'Date,Open,Low,Close,Volume\n2024-01-02,1,0.5,1.5,100\n');
+      await expect(importCsv({ files: [noHigh], output: join(dir, 'raw_X.parquet') })).rejects.toThrow(
+        /nohigh\.csv: missing column "High"; the header has Date, Open, Low, Close, Volume/,
+      );
+      await expect(
+        importCsv({ files: [join(dir, 'none.csv')], output: join(dir, 'raw_X.parquet') }),
+      ).rejects.toThrow(/none\.csv: no such file/);
+    });
+  });
+
+  it('keeps Yahoo "null" cells as NaN for cleaning to drop and count', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'nulls.csv');
+      await writeFile(
+        file,
+        'Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,2,0.5,1.5,1.5,100\n2024-01-03,null,null,null,null,null,null\n',
+      );
+      const result = await importCsv({ files: [file], output: join(dir, 'raw_N.parquet') });
+      expect(result).toMatchObject({ rows: 2, missingValues: 5 });
+    });
+  });
+});
