@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunReporter } from '@prepkit/bench-harness';
 import { openParquetWriter } from '@prepkit/record-io';
@@ -80,8 +80,8 @@ export async function buildSamples(
     throw new MarketSamplesInputError('--seed must be a non-negative integer');
   const report = reporter ?? new RunReporter({ name: 'market-samples build', quiet: true, progress: 'none' });
   const dir = resolve(c.dataDir);
-  const samplesPath = join(dir, samplesFileName(c, n));
-  const scalerPath = join(dir, c.scalerFilename);
+  const samplesPath = resolve(dir, samplesFileName(c, n));
+  const scalerPath = resolve(dir, c.scalerFilename);
   if (!(options.overwrite ?? false)) {
     for (const path of [samplesPath, scalerPath]) {
       if (existsSync(path))

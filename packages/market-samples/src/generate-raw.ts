@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Bars } from './bars.js';
 import { allocateBars } from './bars.js';
 import { MarketSamplesInputError } from './errors.js';
@@ -55,7 +55,7 @@ export async function generateRaw(options: GenerateRawOptions): Promise<Generate
   const files: string[] = [];
   for (const [i, ticker] of options.tickers.entries()) {
     const bars = syntheticBars(n, new Rng(seed, i + 1), options.barMinutes ?? 5, dirty);
-    const file = join(dir, pattern.replaceAll('{ticker}', ticker));
+    const file = resolve(dir, pattern.replaceAll('{ticker}', ticker));
     await writeRawBars(file, bars);
     files.push(file);
   }

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { openDuckDB } from '@prepkit/db-cursors';
 import { barCount } from './bars.js';
 import { cleanBars } from './cleaning.js';
@@ -36,7 +36,7 @@ export async function loadMarket(c: MarketConfig, signal?: AbortSignal): Promise
   await using db = await openDuckDB({ threads: Math.min(c.nJobs, 4) });
   for (const ticker of c.tickers) {
     signal?.throwIfAborted();
-    const file = resolve(join(c.dataDir, rawFileName(c, ticker)));
+    const file = resolve(c.dataDir, rawFileName(c, ticker));
     const raw = await readRawBars(file, db);
     const cleaned = cleanBars(raw, { gapFactor: c.gapFactor, inconsistentBars: c.inconsistentBars });
     const n = barCount(cleaned.bars);
