@@ -124,27 +124,44 @@ async function runPipeline(
   let total = pending;
 
   // Stage 2: tokenise on this thread while the model thread works through the previous window.
+  // A finished window is handed on at once, even while the claims wait for rows other runs hold:
+  // holding it back until the next window arrives could leave two runs waiting on each other.
   async function* embedWindows(windows: AsyncIterable<ClaimedWindow>): AsyncGenerator<EmbeddedWindow> {
+    type Step = { kind: 'window'; result: IteratorResult<ClaimedWindow> } | { kind: 'embedded' };
+    const iterator = windows[Symbol.asyncIterator]();
     const inFlight: { window: ClaimedWindow; embedded: Promise<EmbeddedTexts> }[] = [];
+    let next: Promise<Step> | undefined = iterator.next().then((result) => ({ kind: 'window', result }));
     try {
-      for await (const window of windows) {
+      while (next !== undefined || inFlight.length > 0) {
+        const racers: Promise<Step>[] = [];
+        if (next !== undefined && inFlight.length < 2) racers.push(next);
+        const head = inFlight[0];
+        if (head !== undefined) racers.push(head.embedded.then((): Step => ({ kind: 'embedded' })));
+        const step = await Promise.race(racers);
+        if (step.kind === 'embedded') {
+          inFlight.shift();
+          yield { window: head!.window, embedded: await head!.embedded };
+          continue;
+        }
+        if (step.result.done === true) {
+          next = undefined;
+          continue;
+        }
+        const window = step.result.value;
         const t0 = performance.now();
         const tokenized = embedder.tokenize(window.texts);
         stats.tokenizeMs += performance.now() - t0;
         const embedded = embedder.embedTokenized(tokenized);
         embedded.catch(() => undefined);
         inFlight.push({ window, embedded });
-        while (inFlight.length > 1) {
-          const head = inFlight.shift()!;
-          yield { window: head.window, embedded: await head.embedded };
-        }
-      }
-      while (inFlight.length > 0) {
-        const head = inFlight.shift()!;
-        yield { window: head.window, embedded: await head.embedded };
+        next = iterator.next().then((result) => ({ kind: 'window', result }));
       }
     } finally {
       await Promise.allSettled(inFlight.map((f) => f.embedded));
+      if (next !== undefined) {
+        next.catch(() => undefined);
+        await iterator.return?.();
+      }
     }
   }
 

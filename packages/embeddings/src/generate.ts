@@ -31,10 +31,10 @@ export interface GenerateResult {
  * documents (longer than a model's max_length, so truncation happens), and a few null or empty rows.
  */
 const LENGTH_MIX: readonly { share: number; minWords: number; maxWords: number }[] = [
-  { share: 0.55, minWords: 2, maxWords: 14 },
-  { share: 0.28, minWords: 15, maxWords: 60 },
-  { share: 0.13, minWords: 60, maxWords: 180 },
-  { share: 0.04, minWords: 180, maxWords: 500 },
+  { share: 0.65, minWords: 1, maxWords: 12 },
+  { share: 0.25, minWords: 12, maxWords: 40 },
+  { share: 0.08, minWords: 40, maxWords: 120 },
+  { share: 0.02, minWords: 120, maxWords: 400 },
 ];
 const NULL_SHARE = 0.004;
 const EMPTY_SHARE = 0.004;

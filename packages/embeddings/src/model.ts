@@ -20,7 +20,11 @@ export interface ModelFiles {
   readonly tokenizer: Tokenizer;
   /** Id of the padding token (`[PAD]`, else 0). */
   readonly padId: number;
+  /** The pre-tokenizer splits on whitespace first, so a text's first words give its first tokens. */
+  readonly wordLocal: boolean;
 }
+
+const WORD_LOCAL_PRE_TOKENIZERS = new Set(['BertPreTokenizer', 'Whitespace', 'WhitespaceSplit']);
 
 const DEFAULT_MAX_LENGTH = 256;
 
@@ -50,7 +54,9 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
     throw new ModelError(dir, `tokenizer.json cannot be loaded: ${(cause as Error).message}`, { cause });
   }
   const padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
-  return { dir: abs, modelPath, config, tokenizer, padId };
+  const preTokenizer = (tokenizerJson as { pre_tokenizer?: { type?: unknown } | null }).pre_tokenizer;
+  const wordLocal = typeof preTokenizer?.type === 'string' && WORD_LOCAL_PRE_TOKENIZERS.has(preTokenizer.type);
+  return { dir: abs, modelPath, config, tokenizer, padId, wordLocal };
 }
 
 function resolveModelConfig(dir: string, raw: ModelConfig, tokenizerConfig: object): ResolvedModelConfig {

@@ -56,9 +56,11 @@ export class RowClaims {
   /** Pending rows held by other runs that are still connected. */
   async heldByOthers(): Promise<number> {
     const { q } = this.#target;
+    // Rows that failed are not waited for: their claims stay until their run ends.
     const { rows } = await this.#client.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${q.claims} c JOIN ${q.table} t ON t.${q.id} = c.id
-        WHERE t.${q.vector} IS NULL AND c.owner_pid <> pg_backend_pid()`,
+        WHERE ${this.#pendingCondition(1)} AND c.owner_pid <> pg_backend_pid()`,
+      [this.#options.runStartedAt],
     );
     return Number(rows[0]!.n);
   }
@@ -133,7 +135,10 @@ export class RowClaims {
     const errored = this.#options.retryErrors
       ? `e.id = t.${q.id} AND e.failed_at >= $${startedParam}::timestamptz`
       : `e.id = t.${q.id} AND $${startedParam}::timestamptz IS NOT NULL`;
-    return `t.${q.vector} IS NULL AND NOT EXISTS (SELECT 1 FROM ${q.errors} e WHERE ${errored})`;
+    // Scalar subqueries, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join that reads
+    // every pending row before LIMIT applies; a subquery probes the primary key row by row and stops
+    // at the page's end.
+    return `t.${q.vector} IS NULL AND (SELECT true FROM ${q.errors} e WHERE ${errored}) IS NULL`;
   }
 
   #claimQuery(keyset: boolean): string {
@@ -143,7 +148,7 @@ export class RowClaims {
       WITH candidates AS (
         SELECT t.${q.id} AS id FROM ${q.table} t
          WHERE ${this.#pendingCondition(2)}${keyset ? ` AND t.${q.id} > $3` : ''}
-           AND NOT EXISTS (SELECT 1 FROM ${q.claims} c WHERE c.id = t.${q.id})
+           AND (SELECT true FROM ${q.claims} c WHERE c.id = t.${q.id}) IS NULL
          ORDER BY t.${q.id} LIMIT $1
       ), claimed AS (
         INSERT INTO ${q.claims} (id, owner_pid, owner_started)

@@ -29,6 +29,7 @@ export function tokenizeTexts(
   tokenizer: Tokenizer,
   texts: readonly (string | null)[],
   maxLength: number,
+  wordLocal = false,
 ): TokenizedTexts {
   const parts: number[][] = [];
   const failures: (RowFailure | undefined)[] = [];
@@ -44,7 +45,7 @@ export function tokenizeTexts(
     else if (INVALID_TEXT.test(text)) failure = 'invalid_utf8';
     else {
       try {
-        ids = tokenizer.encode(text).ids;
+        ids = encodePrefix(tokenizer, text, maxLength, wordLocal) ?? tokenizer.encode(text).ids;
         if (ids.length <= 2) failure = 'empty_text';
       } catch (cause) {
         failure = 'tokenizer_error';
@@ -71,4 +72,23 @@ export function tokenizeTexts(
   });
   offsets[texts.length] = at;
   return { ids: flat, offsets, truncated, failures, failureDetails: details };
+}
+
+/**
+ * For tokenizers whose pre-tokenizer splits on whitespace first (BERT's), the tokens of a text's
+ * first words are the first tokens of the whole text. So a long text is tokenised from its first
+ * `2 × maxLength` words only, when that already gives more than `maxLength` tokens (the result after
+ * truncation is the same); otherwise undefined, and the caller tokenises the whole text.
+ */
+function encodePrefix(tokenizer: Tokenizer, text: string, maxLength: number, wordLocal: boolean): number[] | undefined {
+  if (!wordLocal || text.length < maxLength * 4) return undefined;
+  const words = /\S+/g;
+  let end = -1;
+  for (let n = 0; n < 2 * maxLength; n++) {
+    if (words.exec(text) === null) return undefined;
+    end = words.lastIndex;
+  }
+  if (end >= text.length) return undefined;
+  const ids = tokenizer.encode(text.slice(0, end)).ids;
+  return ids.length > maxLength ? ids : undefined;
 }

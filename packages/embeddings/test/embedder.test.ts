@@ -52,7 +52,7 @@ describe('Embedder', () => {
 
   it('gives different texts different, unit-length vectors, in input order', async () => {
     const { vectors, dim } = await embedder.embed(TEXTS);
-    expect(dim).toBe(64);
+    expect(dim).toBe(32);
     for (const v of vectors) expect(Math.hypot(...v!)).toBeCloseTo(1, 5);
     const reversed = await embedder.embed([...TEXTS].reverse());
     for (const [i, v] of vectors.entries()) expect(cosine(v!, reversed.vectors[TEXTS.length - 1 - i]!)).toBeGreaterThanOrEqual(0.99999);
@@ -71,5 +71,26 @@ describe('Embedder', () => {
     const result = await embedder.embed([long, 'short']);
     expect(result.truncated).toBe(1);
     expect(result.tokens).toBe(128 + 3);
+  });
+});
+
+describe('tokenizeTexts', () => {
+  it('gives a long text the same truncated ids from its first words as from the whole text', async () => {
+    const { tokenizeTexts } = await import('../src/tokenize.js');
+    const { Prng } = await import('../src/prng.js');
+    const { generateText } = await import('../src/generate.js');
+    const prng = new Prng('long');
+    const texts: string[] = [];
+    while (texts.length < 40) {
+      const t = generateText(prng);
+      if (t !== null && t.length > 600) texts.push(t);
+    }
+    texts.push(`${'x'.repeat(300)} ${'word '.repeat(300)}`, `${'. '.repeat(400)}`);
+    const fast = tokenizeTexts(embedder.model.tokenizer, texts, 128, true);
+    const whole = tokenizeTexts(embedder.model.tokenizer, texts, 128, false);
+    expect(fast.ids).toEqual(whole.ids);
+    expect(fast.offsets).toEqual(whole.offsets);
+    expect(fast.truncated).toBe(whole.truncated);
+    expect(fast.truncated).toBeGreaterThan(30);
   });
 });

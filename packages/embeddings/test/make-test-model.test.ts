@@ -46,7 +46,7 @@ describe('makeTestModel', () => {
       attention_mask: tensor(ids.map(() => 1n)),
       token_type_ids: tensor(ids.map(() => 0n)),
     });
-    expect(out.last_hidden_state!.dims).toEqual([1, n, 64]);
+    expect(out.last_hidden_state!.dims).toEqual([1, n, 32]);
     await session.release();
   });
 });

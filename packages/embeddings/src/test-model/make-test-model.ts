@@ -15,9 +15,9 @@ export interface TestModelPreset extends BertShape {
 export const TEST_MODEL_PRESETS: Readonly<Record<'tiny' | 'minilm-l6', TestModelPreset>> = Object.freeze({
   tiny: {
     layers: 2,
-    hidden: 64,
-    heads: 4,
-    intermediate: 256,
+    hidden: 32,
+    heads: 2,
+    intermediate: 128,
     vocabSize: 4096,
     maxPositions: 512,
     typeVocabSize: 2,
