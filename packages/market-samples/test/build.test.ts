@@ -179,6 +179,22 @@ describe('buildSamples', () => {
     });
   });
 
+  it('an interrupted build leaves no samples or scaler file behind', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir);
+      const controller = new AbortController();
+      const build = buildSamples({
+        config: config(dir, { n_jobs: 2, chunk_rows: 500 }),
+        nSamples: 400_000,
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(new Error('interrupted')), 400);
+      await expect(build).rejects.toThrow();
+      const { readdir } = await import('node:fs/promises');
+      expect((await readdir(dir)).filter((f) => !f.startsWith('raw_'))).toEqual([]);
+    });
+  });
+
   it('reports tickers it cannot use, and fails when none is usable', async () => {
     await withTempDir(async (dir) => {
       await generateRaw({ tickers: ['LONG'], bars: 2000, seed: 1, dataDir: dir });
