@@ -21,7 +21,10 @@ export function planBatches(
   let longest = 0;
   for (const i of positions) {
     const next = Math.max(longest, lengths[i]!);
-    if (current.length > 0 && ((current.length + 1) * next > maxBatchTokens || current.length >= maxBatchSize)) {
+    if (
+      current.length > 0 &&
+      ((current.length + 1) * next > maxBatchTokens || current.length >= maxBatchSize)
+    ) {
       batches.push(current);
       current = [];
       longest = 0;

@@ -43,9 +43,9 @@ export const DEFAULT_EMBED_TABLE_OPTIONS = Object.freeze({
   maxBatchTokens: DEFAULT_MAX_BATCH_TOKENS,
   maxBatchSize: DEFAULT_MAX_BATCH_SIZE,
   commitEvery: 4,
-  device: 'cpu' as Device,
-  batchOrder: 'length' as BatchOrder,
-  vectorType: 'real[]' as VectorType,
+  device: 'cpu' satisfies Device,
+  batchOrder: 'length' satisfies BatchOrder,
+  vectorType: 'real[]' satisfies VectorType,
   retryErrors: false,
 });
 
@@ -63,13 +63,19 @@ export function resolveEmbedTableOptions(options: EmbedTableOptions): ResolvedEm
   }
   for (const name of ['fetchSize', 'maxBatchTokens', 'maxBatchSize', 'threads', 'commitEvery'] as const) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1)
-      throw new EmbeddingsInputError(`options.${name} must be a positive integer (got ${String(resolved[name])})`);
+      throw new EmbeddingsInputError(
+        `options.${name} must be a positive integer (got ${String(resolved[name])})`,
+      );
   }
   if (!['cpu', 'cuda'].includes(resolved.device))
     throw new EmbeddingsInputError(`options.device must be cpu or cuda (got ${String(resolved.device)})`);
   if (!['length', 'table'].includes(resolved.batchOrder))
-    throw new EmbeddingsInputError(`options.batchOrder must be length or table (got ${String(resolved.batchOrder)})`);
+    throw new EmbeddingsInputError(
+      `options.batchOrder must be length or table (got ${String(resolved.batchOrder)})`,
+    );
   if (!['real[]', 'vector'].includes(resolved.vectorType))
-    throw new EmbeddingsInputError(`options.vectorType must be real[] or vector (got ${String(resolved.vectorType)})`);
+    throw new EmbeddingsInputError(
+      `options.vectorType must be real[] or vector (got ${String(resolved.vectorType)})`,
+    );
   return Object.freeze(resolved);
 }

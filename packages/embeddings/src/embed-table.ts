@@ -53,7 +53,10 @@ export interface EmbedTableResult {
  * @example
  * const result = await embedTable({ db: url, table: 'messages', model: 'models/tiny' });
  */
-export async function embedTable(options: EmbedTableOptions, reporter?: RunReporter): Promise<EmbedTableResult> {
+export async function embedTable(
+  options: EmbedTableOptions,
+  reporter?: RunReporter,
+): Promise<EmbedTableResult> {
   const o = resolveEmbedTableOptions(options);
   const secrets = [passwordOf(o.db)];
   const pool = createPool(o.db, { max: 3, applicationName: 'prepkit-embeddings' });
@@ -87,7 +90,10 @@ export async function embedTable(options: EmbedTableOptions, reporter?: RunRepor
     reporter?.set('pending_at_start', pending);
     const run = async (phase?: Phase): Promise<EmbedTableResult> =>
       runPipeline(o, pool, embedder!, target, claims, pending, phase);
-    const result = reporter === undefined ? await run() : await reporter.phase('embed', run, { total: pending, unit: 'rows' });
+    const result =
+      reporter === undefined
+        ? await run()
+        : await reporter.phase('embed', run, { total: pending, unit: 'rows' });
     await claims.releaseOwn();
     // Rows that failed before and have a vector now are no longer errors.
     await client.query(
@@ -119,7 +125,16 @@ async function runPipeline(
   phase: Phase | undefined,
 ): Promise<EmbedTableResult> {
   const startedAt = performance.now();
-  const stats = { tokens: 0, padded: 0, truncated: 0, batches: 0, tokenizeMs: 0, modelMs: 0, writeMs: 0, errors: 0 };
+  const stats = {
+    tokens: 0,
+    padded: 0,
+    truncated: 0,
+    batches: 0,
+    tokenizeMs: 0,
+    modelMs: 0,
+    writeMs: 0,
+    errors: 0,
+  };
   const reasons: Record<string, number> = {};
   let total = pending;
 
@@ -178,7 +193,11 @@ async function runPipeline(
       stats.batches += embedded.batches;
       stats.modelMs += embedded.modelMs;
       const rows: BulkRow[] = [];
-      const failed: { ids: string[]; reasons: string[]; details: (string | null)[] } = { ids: [], reasons: [], details: [] };
+      const failed: { ids: string[]; reasons: string[]; details: (string | null)[] } = {
+        ids: [],
+        reasons: [],
+        details: [],
+      };
       window.ids.forEach((id, i) => {
         const vector = embedded.vectors[i];
         if (vector !== undefined) rows.push([id, toVector(vector)]);
@@ -239,7 +258,12 @@ async function runPipeline(
     wallMs,
     recordsPerSecond: seconds > 0 ? totals.rows / seconds : 0,
     tokensPerSecond: seconds > 0 ? stats.tokens / seconds : 0,
-    stageMs: { claim: claims.fetchMs, tokenize: stats.tokenizeMs, model: stats.modelMs, write: stats.writeMs },
+    stageMs: {
+      claim: claims.fetchMs,
+      tokenize: stats.tokenizeMs,
+      model: stats.modelMs,
+      write: stats.writeMs,
+    },
     modelBusy: wallMs > 0 ? stats.modelMs / wallMs : 0,
   };
 }

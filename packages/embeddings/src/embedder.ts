@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { WorkerPool } from '@prepkit/worker-pool';
 import { planBatches } from './batching.js';
 import type { BatchOrder } from './batching.js';
-import { EmbeddingsInputError } from './errors.js';
+import { EmbeddingsError, EmbeddingsInputError, ModelError } from './errors.js';
 import { openEncoderSession, runBatch } from './inference.js';
 import type { BatchResult, BatchTask, Device, EncoderSession } from './inference.js';
 import { loadModelFiles } from './model.js';
@@ -77,7 +77,9 @@ export function resolveEmbedderOptions(options: EmbedderOptions): ResolvedEmbedd
       throw new EmbeddingsInputError(`options.${name} must be a positive integer (got ${String(value)})`);
   }
   if (resolved.batchOrder !== 'length' && resolved.batchOrder !== 'table')
-    throw new EmbeddingsInputError(`options.batchOrder must be "length" or "table" (got ${String(resolved.batchOrder)})`);
+    throw new EmbeddingsInputError(
+      `options.batchOrder must be "length" or "table" (got ${String(resolved.batchOrder)})`,
+    );
   if (resolved.device !== 'cpu' && resolved.device !== 'cuda')
     throw new EmbeddingsInputError(`options.device must be "cpu" or "cuda" (got ${String(resolved.device)})`);
   return Object.freeze(resolved);
@@ -128,7 +130,9 @@ export class Embedder implements AsyncDisposable {
       embedder.dim = (await embedder.embed(['warm up'])).dim;
     } catch (error) {
       await embedder.close();
-      throw error;
+      // An error from the model thread arrives as a plain Error: say which model failed.
+      if (error instanceof EmbeddingsError) throw error;
+      throw new ModelError(resolved.model, (error as Error).message.replace(/^.*?: /, ''), { cause: error });
     }
     return embedder;
   }
@@ -152,8 +156,15 @@ export class Embedder implements AsyncDisposable {
     const count = offsets.length - 1;
     const lengths = new Int32Array(count);
     for (let i = 0; i < count; i++) lengths[i] = offsets[i + 1]! - offsets[i]!;
-    const plan = planBatches(lengths, this.options.maxBatchTokens, this.options.batchOrder, this.options.maxBatchSize);
-    const results = await Promise.all(plan.map((positions) => this.#run(this.#task(positions, ids, offsets, lengths))));
+    const plan = planBatches(
+      lengths,
+      this.options.maxBatchTokens,
+      this.options.batchOrder,
+      this.options.maxBatchSize,
+    );
+    const results = await Promise.all(
+      plan.map((positions) => this.#run(this.#task(positions, ids, offsets, lengths))),
+    );
     const vectors: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(count).fill(undefined);
     let dim = 0;
     let paddedTokens = 0;
@@ -184,7 +195,7 @@ export class Embedder implements AsyncDisposable {
     const batchIds = new Int32Array(batchLengths.reduce((a, b) => a + b, 0));
     let at = 0;
     for (const p of positions) {
-      batchIds.set(ids.subarray(offsets[p]!, offsets[p + 1]!), at);
+      batchIds.set(ids.subarray(offsets[p], offsets[p + 1]), at);
       at += lengths[p]!;
     }
     return {
@@ -201,7 +212,9 @@ export class Embedder implements AsyncDisposable {
 
   async #run(task: BatchTask): Promise<BatchResult> {
     if (this.#encoder !== undefined) return runBatch(this.#encoder, task);
-    return this.#pool!.run(task, { transfer: [task.ids.buffer as ArrayBuffer, task.lengths.buffer as ArrayBuffer] });
+    return this.#pool!.run(task, {
+      transfer: [task.ids.buffer, task.lengths.buffer],
+    });
   }
 
   async close(): Promise<void> {

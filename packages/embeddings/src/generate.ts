@@ -58,7 +58,8 @@ export function generateText(prng: Prng): string | null {
     let word: string;
     const kind = prng.next();
     if (kind < 0.82) word = prng.pick(COMMON_WORDS);
-    else if (kind < 0.97) word = prng.pick(SYLLABLES) + prng.pick(SYLLABLES) + (prng.next() < 0.4 ? prng.pick(SYLLABLES) : '');
+    else if (kind < 0.97)
+      word = prng.pick(SYLLABLES) + prng.pick(SYLLABLES) + (prng.next() < 0.4 ? prng.pick(SYLLABLES) : '');
     else word = String(prng.int(10_000));
     if (sentenceStart) word = word.charAt(0).toUpperCase() + word.slice(1);
     text += (w === 0 ? '' : ' ') + word;
@@ -81,19 +82,27 @@ export function generateText(prng: Prng): string | null {
  */
 export async function generateTexts(options: GenerateOptions): Promise<GenerateResult> {
   const { rows, seed = 'prepkit', batchSize = 10_000 } = options;
-  if (!Number.isInteger(rows) || rows < 0) throw new EmbeddingsInputError(`options.rows must be a non-negative integer (got ${String(rows)})`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbeddingsInputError('options.batchSize must be a positive integer');
+  if (!Number.isInteger(rows) || rows < 0)
+    throw new EmbeddingsInputError(`options.rows must be a non-negative integer (got ${String(rows)})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new EmbeddingsInputError('options.batchSize must be a positive integer');
   const table = parseTableName(options.table);
   const quoted = quoteTable(table);
   const pool = createPool(options.db, { max: 1, applicationName: 'prepkit-embeddings' });
   const secrets = [passwordOf(options.db)];
   try {
     if (options.replace === true) await pool.query(`DROP TABLE IF EXISTS ${quoted}`);
-    const exists = await pool.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [quoted]);
+    const exists = await pool.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
+      quoted,
+    ]);
     if (exists.rows[0]?.found === true) {
-      throw new EmbeddingsInputError(`table ${options.table} already exists (use --replace to drop and regenerate it)`);
+      throw new EmbeddingsInputError(
+        `table ${options.table} already exists (use --replace to drop and regenerate it)`,
+      );
     }
-    await pool.query(`CREATE TABLE ${quoted} (${quoteIdentifier('id')} bigint PRIMARY KEY, ${quoteIdentifier('content')} text)`);
+    await pool.query(
+      `CREATE TABLE ${quoted} (${quoteIdentifier('id')} bigint PRIMARY KEY, ${quoteIdentifier('content')} text)`,
+    );
     const prng = new Prng(`generate:${seed}`);
     const result = { table: options.table, rows, nulls: 0, empties: 0, characters: 0 };
     function* batches(): Generator<unknown[][]> {

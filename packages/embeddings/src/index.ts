@@ -1,4 +1,9 @@
-export { Embedder, resolveEmbedderOptions, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS } from './embedder.js';
+export {
+  Embedder,
+  resolveEmbedderOptions,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_BATCH_TOKENS,
+} from './embedder.js';
 export type { EmbeddedTexts, EmbedderOptions, ResolvedEmbedderOptions } from './embedder.js';
 export { embedTable } from './embed-table.js';
 export type { EmbedTableResult } from './embed-table.js';
@@ -13,7 +18,12 @@ export type { SearchHit, SearchOptions, SearchResult } from './search.js';
 export { generateTexts, generateText } from './generate.js';
 export type { GenerateOptions, GenerateResult } from './generate.js';
 export { makeTestModel, TEST_MODEL_PRESETS } from './test-model/make-test-model.js';
-export type { MakeTestModelOptions, TestModelInfo, TestModelPreset, TestModelPresetName } from './test-model/make-test-model.js';
+export type {
+  MakeTestModelOptions,
+  TestModelInfo,
+  TestModelPreset,
+  TestModelPresetName,
+} from './test-model/make-test-model.js';
 export { loadModelFiles } from './model.js';
 export type { ModelFiles, ResolvedModelConfig } from './model.js';
 export type { ModelConfig, Pooling } from './model-config.js';

@@ -8,7 +8,8 @@ let cache: { key: string; encoder: Promise<EncoderSession> } | undefined;
 
 export default async function run(task: BatchTask): Promise<BatchResult> {
   const key = JSON.stringify([task.modelPath, task.threads, task.device]);
-  if (cache?.key !== key) cache = { key, encoder: openEncoderSession(task.modelPath, task.threads, task.device) };
+  if (cache?.key !== key)
+    cache = { key, encoder: openEncoderSession(task.modelPath, task.threads, task.device) };
   // Vectors are small (texts × dim floats): copying them back costs less than a transfer list.
   return runBatch(await cache.encoder, task);
 }

@@ -1,4 +1,4 @@
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { ModelError } from './errors.js';
 import type { Pooling } from './model-config.js';
 
@@ -10,10 +10,10 @@ export interface BatchTask {
   readonly pooling: Pooling;
   readonly normalize: boolean;
   readonly padId: number;
-  /** Ids of the batch's texts one after the other. */
-  readonly ids: Int32Array;
+  /** Ids of the batch's texts one after the other (moved to the model thread, not copied). */
+  readonly ids: Int32Array<ArrayBuffer>;
   /** Tokens of each text. */
-  readonly lengths: Int32Array;
+  readonly lengths: Int32Array<ArrayBuffer>;
 }
 
 /** Where ONNX Runtime runs the model. */
@@ -39,7 +39,11 @@ export interface EncoderSession {
 }
 
 /** Opens `modelPath` with `threads` intra-op threads on `device`. */
-export async function openEncoderSession(modelPath: string, threads: number, device: Device): Promise<EncoderSession> {
+export async function openEncoderSession(
+  modelPath: string,
+  threads: number,
+  device: Device,
+): Promise<EncoderSession> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelPath, {
@@ -50,11 +54,16 @@ export async function openEncoderSession(modelPath: string, threads: number, dev
       executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     });
   } catch (cause) {
-    throw new ModelError(modelPath, `ONNX Runtime cannot load the model: ${(cause as Error).message}`, { cause });
+    throw new ModelError(modelPath, `ONNX Runtime cannot load the model: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   for (const required of ['input_ids', 'attention_mask']) {
     if (!session.inputNames.includes(required)) {
-      throw new ModelError(modelPath, `the model has no input "${required}" (inputs: ${session.inputNames.join(', ')})`);
+      throw new ModelError(
+        modelPath,
+        `the model has no input "${required}" (inputs: ${session.inputNames.join(', ')})`,
+      );
     }
   }
   const pooled = ['sentence_embedding', 'pooler_output'].find((n) => session.outputNames.includes(n));

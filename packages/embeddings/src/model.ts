@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from './errors.js';
 import type { ModelConfig, Pooling } from './model-config.js';
+import { createTokenizer } from './text-tokenizer.js';
+import type { TextTokenizer } from './text-tokenizer.js';
 
 /** `prepkit.json` resolved with its defaults. */
 export interface ResolvedModelConfig {
@@ -17,7 +18,7 @@ export interface ModelFiles {
   readonly dir: string;
   readonly modelPath: string;
   readonly config: ResolvedModelConfig;
-  readonly tokenizer: Tokenizer;
+  readonly tokenizer: TextTokenizer;
   /** Id of the padding token (`[PAD]`, else 0). */
   readonly padId: number;
   /** The pre-tokenizer splits on whitespace first, so a text's first words give its first tokens. */
@@ -38,34 +39,43 @@ const DEFAULT_MAX_LENGTH = 256;
  */
 export async function loadModelFiles(dir: string): Promise<ModelFiles> {
   const abs = resolve(dir);
-  if (!existsSync(abs)) throw new ModelError(dir, 'no such directory (make one with `embeddings make-test-model`)');
+  if (!existsSync(abs))
+    throw new ModelError(dir, 'no such directory (make one with `embeddings make-test-model`)');
   const modelPath = join(abs, 'model.onnx');
   if (!existsSync(modelPath)) {
-    throw new ModelError(dir, 'no model.onnx (an ONNX export of the encoder, e.g. onnx/model.onnx of a Hub repo)');
+    throw new ModelError(
+      dir,
+      'no model.onnx (an ONNX export of the encoder, e.g. onnx/model.onnx of a Hub repo)',
+    );
   }
-  const tokenizerJson = await readJson(dir, 'tokenizer.json', true);
+  const tokenizerJson = (await readJson(dir, 'tokenizer.json', true))!;
   const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
   const raw = ((await readJson(dir, 'prepkit.json', false)) ?? {}) as ModelConfig;
   const config = resolveModelConfig(dir, raw, tokenizerConfig);
-  let tokenizer: Tokenizer;
+  let tokenizer: TextTokenizer;
   try {
-    tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
   } catch (cause) {
     throw new ModelError(dir, `tokenizer.json cannot be loaded: ${(cause as Error).message}`, { cause });
   }
   const padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
   const preTokenizer = (tokenizerJson as { pre_tokenizer?: { type?: unknown } | null }).pre_tokenizer;
-  const wordLocal = typeof preTokenizer?.type === 'string' && WORD_LOCAL_PRE_TOKENIZERS.has(preTokenizer.type);
+  const wordLocal =
+    typeof preTokenizer?.type === 'string' && WORD_LOCAL_PRE_TOKENIZERS.has(preTokenizer.type);
   return { dir: abs, modelPath, config, tokenizer, padId, wordLocal };
 }
 
 function resolveModelConfig(dir: string, raw: ModelConfig, tokenizerConfig: object): ResolvedModelConfig {
   const pooling = raw.pooling ?? 'mean';
   if (pooling !== 'mean' && pooling !== 'cls') {
-    throw new ModelError(dir, `prepkit.json: pooling must be "mean" or "cls" (got ${JSON.stringify(pooling)})`);
+    throw new ModelError(
+      dir,
+      `prepkit.json: pooling must be "mean" or "cls" (got ${JSON.stringify(pooling)})`,
+    );
   }
   const normalize = raw.normalize ?? true;
-  if (typeof normalize !== 'boolean') throw new ModelError(dir, 'prepkit.json: normalize must be true or false');
+  if (typeof normalize !== 'boolean')
+    throw new ModelError(dir, 'prepkit.json: normalize must be true or false');
   const modelMax = (tokenizerConfig as { model_max_length?: unknown }).model_max_length;
   const cap = typeof modelMax === 'number' && modelMax > 0 && modelMax < 1e6 ? modelMax : 512;
   const maxLength = raw.max_length ?? Math.min(DEFAULT_MAX_LENGTH, cap);

@@ -44,7 +44,12 @@ export async function embedTableOriginal(options: OriginalOptions): Promise<Orig
   try {
     const client = await pool.connect();
     try {
-      const target = await prepareTarget(client, await inspectTarget(client, options), 'real[]', embedder.dim);
+      const target = await prepareTarget(
+        client,
+        await inspectTarget(client, options),
+        'real[]',
+        embedder.dim,
+      );
       const { q } = target;
       for (let offset = 0; ; offset += pageSize) {
         const page = await client.query<{ id: string; text: string | null }>(
@@ -62,7 +67,10 @@ export async function embedTableOriginal(options: OriginalOptions): Promise<Orig
               skipped++;
               continue;
             }
-            await client.query(`UPDATE ${q.table} SET ${q.vector} = $1 WHERE ${q.id} = $2`, [Array.from(vector), row.id]);
+            await client.query(`UPDATE ${q.table} SET ${q.vector} = $1 WHERE ${q.id} = $2`, [
+              Array.from(vector),
+              row.id,
+            ]);
             rows++;
           }
           await client.query('COMMIT');

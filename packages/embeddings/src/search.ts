@@ -36,9 +36,14 @@ export interface SearchResult {
  */
 export async function searchTable(options: SearchOptions): Promise<SearchResult> {
   const k = options.k ?? 10;
-  if (!Number.isInteger(k) || k < 1) throw new EmbeddingsInputError(`options.k must be a positive integer (got ${String(k)})`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new EmbeddingsInputError(`options.k must be a positive integer (got ${String(k)})`);
   if (options.query.trim() === '') throw new EmbeddingsInputError('the query text is empty');
-  const embedder = await Embedder.open({ model: options.model, threads: options.threads ?? 1, inProcess: true });
+  const embedder = await Embedder.open({
+    model: options.model,
+    threads: options.threads ?? 1,
+    inProcess: true,
+  });
   const pool = createPool(options.db, { max: 1, applicationName: 'prepkit-embeddings' });
   try {
     const vector = (await embedder.embed([options.query])).vectors[0]!;
@@ -47,7 +52,9 @@ export async function searchTable(options: SearchOptions): Promise<SearchResult>
       const target = await inspectTarget(client, options);
       const { q } = target;
       if (target.vectorType === undefined) {
-        throw new EmbeddingsInputError(`table ${options.table} has no vector column yet: run \`embeddings run\` first`);
+        throw new EmbeddingsInputError(
+          `table ${options.table} has no vector column yet: run \`embeddings run\` first`,
+        );
       }
       const pgvector = target.vectorType === 'vector';
       const sql = pgvector
@@ -60,7 +67,10 @@ export async function searchTable(options: SearchOptions): Promise<SearchResult>
                FROM ${q.table} t WHERE t.${q.vector} IS NOT NULL) s
            ORDER BY score DESC NULLS LAST, id LIMIT $2`;
       const values = pgvector ? `[${vector.join(',')}]` : Array.from(vector);
-      const { rows } = await client.query<{ id: string; text: string | null; score: number }>(sql, [values, k]);
+      const { rows } = await client.query<{ id: string; text: string | null; score: number }>(sql, [
+        values,
+        k,
+      ]);
       return {
         hits: rows.map((r) => ({ id: r.id, text: r.text, score: Number(r.score) })),
         method: pgvector ? 'pgvector' : 'exact-scan',

@@ -41,7 +41,9 @@ export function parseTableName(table: string): TableName {
   const parts = table.split('.');
   if (parts.length === 1 && parts[0] !== '') return parts[0]!;
   if (parts.length === 2 && parts[0] !== '' && parts[1] !== '') return { schema: parts[0]!, name: parts[1]! };
-  throw new EmbeddingsInputError(`--table must be a table name or schema.table (got ${JSON.stringify(table)})`);
+  throw new EmbeddingsInputError(
+    `--table must be a table name or schema.table (got ${JSON.stringify(table)})`,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { TextTokenizer } from './text-tokenizer.js';
 
 /** Why a text gets no vector. */
 export type RowFailure = 'null_text' | 'empty_text' | 'invalid_utf8' | 'tokenizer_error';
@@ -26,7 +26,7 @@ const INVALID_TEXT = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\u
  * (whitespace only) and invalid texts get a failure and no ids.
  */
 export function tokenizeTexts(
-  tokenizer: Tokenizer,
+  tokenizer: TextTokenizer,
   texts: readonly (string | null)[],
   maxLength: number,
   wordLocal = false,
@@ -80,7 +80,12 @@ export function tokenizeTexts(
  * `2 × maxLength` words only, when that already gives more than `maxLength` tokens (the result after
  * truncation is the same); otherwise undefined, and the caller tokenises the whole text.
  */
-function encodePrefix(tokenizer: Tokenizer, text: string, maxLength: number, wordLocal: boolean): number[] | undefined {
+function encodePrefix(
+  tokenizer: TextTokenizer,
+  text: string,
+  maxLength: number,
+  wordLocal: boolean,
+): number[] | undefined {
   if (!wordLocal || text.length < maxLength * 4) return undefined;
   const words = /\S+/g;
   let end = -1;

@@ -36,14 +36,23 @@ describe('embedTable', () => {
   it('writes each row its own vector, records bad rows, and resumes with nothing left to do', async () => {
     const generated = await generateTexts({ db: db.url, table: 'docs', rows: 3000, seed: 't' });
     expect(generated.nulls + generated.empties).toBeGreaterThan(0);
-    const result = await embedTable({ db: db.url, table: 'docs', model, fetchSize: 256, threads: 1, commitEvery: 2 });
+    const result = await embedTable({
+      db: db.url,
+      table: 'docs',
+      model,
+      fetchSize: 256,
+      threads: 1,
+      commitEvery: 2,
+    });
     expect(result.rows + result.errors).toBe(3000);
     expect(result.errors).toBe(generated.nulls + generated.empties);
     expect(result.truncated).toBeGreaterThan(0);
     const rows = await query<{ id: string; content: string | null; embedding: number[] | null }>(
       'SELECT id, content, embedding FROM docs ORDER BY id',
     );
-    const errors = await query<{ id: string; reason: string }>('SELECT id, reason FROM docs_embedding_errors ORDER BY id');
+    const errors = await query<{ id: string; reason: string }>(
+      'SELECT id, reason FROM docs_embedding_errors ORDER BY id',
+    );
     expect(errors.length).toBe(result.errors);
     expect(new Set(errors.map((e) => e.reason))).toEqual(new Set(['null_text', 'empty_text']));
     // The vector stored for a row is the vector of that row's text.
@@ -66,7 +75,9 @@ describe('embedTable', () => {
   it('retries recorded errors with retryErrors, and clears those that now succeed', async () => {
     await query("UPDATE docs SET content = 'fixed text ' || id WHERE content IS NULL");
     const result = await embedTable({ db: db.url, table: 'docs', model, threads: 1, retryErrors: true });
-    const errors = await query<{ reason: string; attempts: number }>('SELECT reason, attempts FROM docs_embedding_errors');
+    const errors = await query<{ reason: string; attempts: number }>(
+      'SELECT reason, attempts FROM docs_embedding_errors',
+    );
     expect(result.rows).toBeGreaterThan(0);
     expect(errors.every((e) => e.reason === 'empty_text' && e.attempts === 2)).toBe(true);
   });

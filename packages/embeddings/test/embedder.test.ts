@@ -55,7 +55,8 @@ describe('Embedder', () => {
     expect(dim).toBe(32);
     for (const v of vectors) expect(Math.hypot(...v!)).toBeCloseTo(1, 5);
     const reversed = await embedder.embed([...TEXTS].reverse());
-    for (const [i, v] of vectors.entries()) expect(cosine(v!, reversed.vectors[TEXTS.length - 1 - i]!)).toBeGreaterThanOrEqual(0.99999);
+    for (const [i, v] of vectors.entries())
+      expect(cosine(v!, reversed.vectors[TEXTS.length - 1 - i]!)).toBeGreaterThanOrEqual(0.99999);
     expect(cosine(vectors[0]!, vectors[1]!)).toBeLessThan(0.999);
   });
 

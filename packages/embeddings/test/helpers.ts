@@ -6,7 +6,11 @@ import pg from 'pg';
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 
 /** Runs one SQL statement on a fresh connection. */
-export async function query<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function query<R extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client(url);
   await client.connect();
   try {
@@ -18,7 +22,12 @@ export async function query<R extends pg.QueryResultRow>(url: string, sql: strin
 
 export interface Child {
   readonly process: ChildProcess;
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  readonly exit: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>;
 }
 
 /** Starts the embeddings CLI (from source) as a child process; the URL goes in DATABASE_URL. */
@@ -31,12 +40,15 @@ export function startCli(args: readonly string[], databaseUrl: string): Child {
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    },
-  );
+  const exit = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
   return { process: child, exit };
 }
 

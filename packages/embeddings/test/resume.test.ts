@@ -28,16 +28,35 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const runArgs = (table: string): string[] =>
-  ['run', '--table', table, '--model', model, '--threads', '1', '--fetch-size', '128', '--commit-every', '1', '--json'];
+const runArgs = (table: string): string[] => [
+  'run',
+  '--table',
+  table,
+  '--model',
+  model,
+  '--threads',
+  '1',
+  '--fetch-size',
+  '128',
+  '--commit-every',
+  '1',
+  '--json',
+];
 
 async function embeddedCount(table: string): Promise<number> {
-  const [row] = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM ${table} WHERE embedding IS NOT NULL`);
+  const [row] = await query<{ n: string }>(
+    db.url,
+    `SELECT count(*) AS n FROM ${table} WHERE embedding IS NOT NULL`,
+  );
   return Number(row!.n);
 }
 
 /** Kills the child with SIGKILL once at least `threshold` rows are embedded; returns the count then. */
-async function killAfter(child: ReturnType<typeof startCli>, table: string, threshold: number): Promise<number> {
+async function killAfter(
+  child: ReturnType<typeof startCli>,
+  table: string,
+  threshold: number,
+): Promise<number> {
   let exited = false;
   void child.exit.then(() => (exited = true));
   for (;;) {

@@ -48,7 +48,10 @@ export async function main(
           stdout: io.stdout,
         });
         try {
-          const result = await embedTable({ ...parsed.options, ...(signal === undefined ? {} : { signal }) }, reporter);
+          const result = await embedTable(
+            { ...parsed.options, ...(signal === undefined ? {} : { signal }) },
+            reporter,
+          );
           reporter.set('result', result);
           reporter.count('rows', result.rows);
           reporter.count('tokens', result.tokens);
@@ -96,7 +99,9 @@ export async function main(
           io.stdout.write(`nearest rows (${result.method}):\n`);
           for (const hit of result.hits) {
             const text = (hit.text ?? '').replace(/\s+/g, ' ');
-            io.stdout.write(`  ${hit.score.toFixed(4)}  ${hit.id}  ${text.length > 100 ? `${text.slice(0, 97)}…` : text}\n`);
+            io.stdout.write(
+              `  ${hit.score.toFixed(4)}  ${hit.id}  ${text.length > 100 ? `${text.slice(0, 97)}…` : text}\n`,
+            );
           }
         }
         return 0;
@@ -113,7 +118,9 @@ export async function main(
     }
   } catch (error) {
     if (signal?.aborted === true) {
-      io.stderr.write('embeddings: interrupted; committed rows are kept, the rest stay pending for the next run\n');
+      io.stderr.write(
+        'embeddings: interrupted; committed rows are kept, the rest stay pending for the next run\n',
+      );
       return 130;
     }
     if (isUserError(error)) {

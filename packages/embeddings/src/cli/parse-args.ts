@@ -8,7 +8,12 @@ import { PACKAGE_VERSION } from '../version.js';
 
 export type ParsedCommand =
   | { readonly command: 'make-test-model'; readonly options: MakeTestModelOptions; readonly json: boolean }
-  | { readonly command: 'run'; readonly options: EmbedTableOptions; readonly json: boolean; readonly quiet: boolean }
+  | {
+      readonly command: 'run';
+      readonly options: EmbedTableOptions;
+      readonly json: boolean;
+      readonly quiet: boolean;
+    }
   | { readonly command: 'status'; readonly options: StatusOptions; readonly json: boolean }
   | { readonly command: 'search'; readonly options: SearchOptions; readonly json: boolean }
   | { readonly command: 'generate'; readonly options: GenerateOptions; readonly json: boolean }
@@ -65,7 +70,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
 
   program
     .command('make-test-model')
-    .description('write a BERT-shaped ONNX model with seeded random weights and a WordPiece tokenizer (offline)')
+    .description(
+      'write a BERT-shaped ONNX model with seeded random weights and a WordPiece tokenizer (offline)',
+    )
     .requiredOption('--output <dir>', 'model directory to write')
     .addOption(new Option('--preset <name>', 'model shape').choices(['tiny', 'minilm-l6']).default('tiny'))
     .option('--seed <s>', 'seed of weights and vocabulary', 'prepkit')
@@ -74,21 +81,37 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       parsed = {
         command: 'make-test-model',
         json: o.json as boolean,
-        options: { output: o.output as string, preset: o.preset as 'tiny' | 'minilm-l6', seed: o.seed as string },
+        options: {
+          output: o.output as string,
+          preset: o.preset as 'tiny' | 'minilm-l6',
+          seed: o.seed as string,
+        },
       };
     });
 
   target(program.command('run'))
-    .description('embed every row without a vector and write the vectors back (resumable, shareable by several runs)')
+    .description(
+      'embed every row without a vector and write the vectors back (resumable, shareable by several runs)',
+    )
     .requiredOption('--model <dir>', 'model directory: model.onnx, tokenizer.json, optional prepkit.json')
     .option('--fetch-size <n>', 'rows claimed per query (one length-sorted window)', positiveInteger, 1024)
     .option('--max-batch-tokens <n>', 'padded tokens per model batch', positiveInteger, 8192)
     .option('--max-batch-size <n>', 'texts per model batch at most', positiveInteger, 256)
     .option('--threads <n>', 'ONNX Runtime threads (default: available cores)', positiveInteger)
     .option('--commit-every <n>', 'windows written per transaction', positiveInteger, 4)
-    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
-    .addOption(new Option('--batch-order <order>', 'length: sorted batches; table: id order').choices(['length', 'table']).default('length'))
-    .addOption(new Option('--vector-type <type>', 'type of a new vector column (vector needs pgvector)').choices(['real[]', 'vector']).default('real[]'))
+    .addOption(
+      new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'),
+    )
+    .addOption(
+      new Option('--batch-order <order>', 'length: sorted batches; table: id order')
+        .choices(['length', 'table'])
+        .default('length'),
+    )
+    .addOption(
+      new Option('--vector-type <type>', 'type of a new vector column (vector needs pgvector)')
+        .choices(['real[]', 'vector'])
+        .default('real[]'),
+    )
     .option('--retry-errors', 'also retry rows recorded in <table>_embedding_errors', false)
     .option('--json', 'print the run report as one JSON object on stdout', false)
     .option('--quiet', 'no progress or summary', false)
@@ -121,7 +144,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     });
 
   target(program.command('search'))
-    .description('embed a query and list the nearest rows (pgvector when the column is vector, else an exact scan)')
+    .description(
+      'embed a query and list the nearest rows (pgvector when the column is vector, else an exact scan)',
+    )
     .argument('<query>', 'query text')
     .requiredOption('--model <dir>', 'the model the table was embedded with')
     .option('-k <n>', 'rows to return', positiveInteger, 10)
@@ -136,7 +161,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
 
   program
     .command('generate')
-    .description('create a table (id bigint, content text) of synthetic texts: many short, some long, a few null or empty')
+    .description(
+      'create a table (id bigint, content text) of synthetic texts: many short, some long, a few null or empty',
+    )
     .option('--db <url>', 'PostgreSQL connection URL (default: $DATABASE_URL)')
     .requiredOption('--table <name>', 'table to create')
     .requiredOption('--rows <n>', 'rows', nonNegativeInteger)

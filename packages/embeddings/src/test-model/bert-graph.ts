@@ -37,7 +37,15 @@ export function encodeBertModel(shape: BertShape, seed: string): Uint8Array {
   const headDim = hidden / heads;
   const g = new GraphBuilder();
   const weight = (name: string, dims: readonly number[]): string =>
-    g.float(name, dims, uniform(`${seed}:${name}`, dims.reduce((a, b) => a * b, 1), WEIGHT_STD));
+    g.float(
+      name,
+      dims,
+      uniform(
+        `${seed}:${name}`,
+        dims.reduce((a, b) => a * b, 1),
+        WEIGHT_STD,
+      ),
+    );
   const filled = (name: string, dims: readonly number[], value: number): string =>
     g.float(name, dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value));
   const layerNorm = (x: string, prefix: string): string =>
@@ -47,10 +55,16 @@ export function encodeBertModel(shape: BertShape, seed: string): Uint8Array {
       [intAttribute('axis', -1), floatAttribute('epsilon', 1e-12)],
     );
   const linear = (x: string, prefix: string, inDim: number, outDim: number): string =>
-    g.op('Add', [g.op('MatMul', [x, weight(`${prefix}.weight`, [inDim, outDim])]), weight(`${prefix}.bias`, [outDim])]);
+    g.op('Add', [
+      g.op('MatMul', [x, weight(`${prefix}.weight`, [inDim, outDim])]),
+      weight(`${prefix}.bias`, [outDim]),
+    ]);
 
   // Embeddings: word + position (0 … tokens-1) + token type, then LayerNorm.
-  const words = g.op('Gather', [weight('embeddings.word_embeddings.weight', [shape.vocabSize, hidden]), 'input_ids']);
+  const words = g.op('Gather', [
+    weight('embeddings.word_embeddings.weight', [shape.vocabSize, hidden]),
+    'input_ids',
+  ]);
   const tokens = g.op('Gather', [g.op('Shape', ['input_ids']), g.int64([1], [])], [intAttribute('axis', 0)]);
   const positionIds = g.op('Range', [g.int64([0], []), tokens, g.int64([1], [])]);
   const positions = g.op('Gather', [
@@ -77,9 +91,11 @@ export function encodeBertModel(shape: BertShape, seed: string): Uint8Array {
   for (let l = 0; l < shape.layers; l++) {
     const p = `encoder.layer.${l}`;
     const heads4 = (name: string, perm: number[]): string =>
-      g.op('Transpose', [g.op('Reshape', [linear(x, `${p}.attention.self.${name}`, hidden, hidden), splitHeads])], [
-        intsAttribute('perm', perm),
-      ]);
+      g.op(
+        'Transpose',
+        [g.op('Reshape', [linear(x, `${p}.attention.self.${name}`, hidden, hidden), splitHeads])],
+        [intsAttribute('perm', perm)],
+      );
     const q = heads4('query', [0, 2, 1, 3]);
     const k = heads4('key', [0, 2, 3, 1]);
     const v = heads4('value', [0, 2, 1, 3]);

@@ -11,7 +11,12 @@ export class GraphBuilder {
   /** A float32 initializer from `values`, stored as little-endian raw data. */
   float(name: string, dims: readonly number[], values: Float32Array): string {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes });
+    this.initializers.push({
+      name,
+      dims: [...dims],
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: bytes,
+    });
     return name;
   }
 
@@ -35,7 +40,12 @@ export class GraphBuilder {
   }
 
   /** Adds one node and returns the name of its (first) output. */
-  op(opType: string, inputs: readonly string[], attributes: onnxProto.onnx.IAttributeProto[] = [], outputs = 1): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: onnxProto.onnx.IAttributeProto[] = [],
+    outputs = 1,
+  ): string {
     const base = `${opType.toLowerCase()}_${this.#next++}`;
     const names = Array.from({ length: outputs }, (_, i) => (i === 0 ? base : `${base}_${i}`));
     this.nodes.push({ opType, input: [...inputs], output: names, name: base, attribute: attributes });

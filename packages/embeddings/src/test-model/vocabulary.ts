@@ -36,12 +36,41 @@ export const COMMON_WORDS: readonly string[] = (
   'message channel user thanks please hello today tomorrow yesterday'
 ).split(' ');
 
-const ONSETS = ['b', 'c', 'd', 'f', 'g', 'h', 'j', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'w', 'z', 'br', 'st', 'tr', 'pl', 'gr', 'ch', 'sh', 'th'];
+const ONSETS = [
+  'b',
+  'c',
+  'd',
+  'f',
+  'g',
+  'h',
+  'j',
+  'k',
+  'l',
+  'm',
+  'n',
+  'p',
+  'r',
+  's',
+  't',
+  'v',
+  'w',
+  'z',
+  'br',
+  'st',
+  'tr',
+  'pl',
+  'gr',
+  'ch',
+  'sh',
+  'th',
+];
 const NUCLEI = ['a', 'e', 'i', 'o', 'u', 'ai', 'ea', 'ou', 'io'];
 const CODAS = ['', 'n', 'r', 's', 't', 'l', 'm', 'nd', 'st', 'ng', 'x'];
 
 /** Every syllable the generator composes rare words from, in a fixed order. */
-export const SYLLABLES: readonly string[] = ONSETS.flatMap((o) => NUCLEI.flatMap((n) => CODAS.map((c) => o + n + c)));
+export const SYLLABLES: readonly string[] = ONSETS.flatMap((o) =>
+  NUCLEI.flatMap((n) => CODAS.map((c) => o + n + c)),
+);
 
 /**
  * A WordPiece vocabulary of exactly `size` tokens: the special tokens at ids 0–4, punctuation,
@@ -49,7 +78,12 @@ export const SYLLABLES: readonly string[] = ONSETS.flatMap((o) => NUCLEI.flatMap
  * syllables as word starts and `##` continuations drawn in a seeded order until the size is reached.
  */
 export function buildVocabulary(size: number, seed: string): string[] {
-  const tokens: string[] = [...SPECIAL_TOKENS, ...PUNCTUATION, ...CHARACTERS, ...CHARACTERS.map((c) => `##${c}`)];
+  const tokens: string[] = [
+    ...SPECIAL_TOKENS,
+    ...PUNCTUATION,
+    ...CHARACTERS,
+    ...CHARACTERS.map((c) => `##${c}`),
+  ];
   const seen = new Set(tokens);
   const add = (token: string): void => {
     if (tokens.length < size && !seen.has(token)) {
