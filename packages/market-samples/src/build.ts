@@ -56,6 +56,11 @@ export interface BuildSamplesResult {
   readonly tickers: readonly TickerSummary[];
   readonly trainEnd: string;
   readonly validEnd: string;
+  /**
+   * Time spent computing chunks (summed over worker threads) and waiting for the Parquet writer to
+   * take row groups (on this thread); they overlap, so they need not add up to the stage's time.
+   */
+  readonly stages: { readonly sampleComputeMs: number; readonly parquetWriteWaitMs: number };
 }
 
 /**
@@ -148,6 +153,7 @@ export async function buildSamples(
   };
   await mkdir(dir, { recursive: true });
   const perSplit = [0, 0, 0];
+  const timing = { computeMs: 0, writeWaitMs: 0 };
   const written = await report.phase(
     'samples',
     async (phase) => {
@@ -165,11 +171,17 @@ export async function buildSamples(
             ? naiveChunks(market.cleaned, context, chunkTasks(n, c.chunkRows))
             : parallelChunks(context, n, c, options.signal);
         for await (const chunk of chunks) {
+          timing.computeMs += chunk.computeMs;
+          const handedOver = performance.now();
           await writer.write(batchOf(chunk, shape));
+          timing.writeWaitMs += performance.now() - handedOver;
           for (let s = 0; s < 3; s++) perSplit[s]! += chunk.perSplit[s]!;
           phase.advance(chunk.count);
         }
-        return await writer.close();
+        const closing = performance.now();
+        const closed = await writer.close();
+        timing.writeWaitMs += performance.now() - closing;
+        return closed;
       } catch (error) {
         await writer.abort();
         throw error;
@@ -178,6 +190,7 @@ export async function buildSamples(
     { unit: 'samples' },
   );
   await writeScaler(scalerPath, plan.scaler);
+  // The stages overlap: chunks are computed on workers while earlier row groups are encoded.
   return {
     samplesPath,
     scalerPath,
@@ -188,6 +201,7 @@ export async function buildSamples(
     tickers,
     trainEnd: plan.scaler.split.train_end,
     validEnd: plan.scaler.split.valid_end,
+    stages: { sampleComputeMs: timing.computeMs, parquetWriteWaitMs: timing.writeWaitMs },
   };
 }
 

@@ -50,6 +50,7 @@ export async function* naiveChunks(
   const { shape, data } = ctx;
   const w = shape.window;
   for (const task of tasks) {
+    const started = performance.now();
     const rng = new Rng(ctx.seed, task.index);
     const samples: SampleRow[] = [];
     for (let r = 0; r < task.count; r++) {
@@ -111,12 +112,12 @@ export async function* naiveChunks(
         rewards,
       });
     }
-    yield stack(samples, shape.horizons.length);
+    yield { ...stack(samples, shape.horizons.length), computeMs: performance.now() - started };
     await Promise.resolve();
   }
 }
 
-function stack(samples: readonly SampleRow[], horizons: number): ChunkColumns {
+function stack(samples: readonly SampleRow[], horizons: number): Omit<ChunkColumns, 'computeMs'> {
   const encoder = new TextEncoder();
   const utf8 = (values: string[]) => {
     const parts = values.map((v) => encoder.encode(v));

@@ -31,6 +31,8 @@ export interface ChunkColumns {
   readonly count: number;
   /** Samples of train, valid and test in this chunk. */
   readonly perSplit: readonly [number, number, number];
+  /** Milliseconds the chunk took to compute (on its worker). */
+  readonly computeMs: number;
   readonly ticker: Utf8Column;
   readonly split: Utf8Column;
   readonly endTime: BigInt64Array;
@@ -50,6 +52,7 @@ const encoder = new TextEncoder();
  * which thread runs it) and computes their windows, meta features and rewards.
  */
 export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
+  const started = performance.now();
   const { data, shape, eligible } = ctx;
   const rng = new Rng(ctx.seed, task.index);
   const n = task.count;
@@ -93,6 +96,7 @@ export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
     out.barIndex[r] = e - data.offsets[k]!;
     fillSample(data, shape, ctx.scaler, k, e, end(k), out, r);
   }
+  new Float64Array(buffer, 0, HEADER_SLOTS)[6] = performance.now() - started;
   return buffer;
 }
 
@@ -125,16 +129,14 @@ function chunkLayout(n: number, shape: SampleShape, tickerBytes: number, splitBy
 
 /** Views on a chunk buffer made by `computeChunk` for `shape` (no copies). */
 export function chunkViews(buffer: ArrayBuffer, shape: SampleShape): ChunkColumns {
-  const [n = 0, tickerBytes = 0, splitBytes = 0, train = 0, valid = 0, test = 0] = new Float64Array(
-    buffer,
-    0,
-    6,
-  );
+  const header = new Float64Array(buffer, 0, 7);
+  const [n = 0, tickerBytes = 0, splitBytes = 0, train = 0, valid = 0, test = 0, computeMs = 0] = header;
   const { at } = chunkLayout(n, shape, tickerBytes, splitBytes);
   const cells = shape.window * shape.features.length;
   return {
     count: n,
     perSplit: [train, valid, test],
+    computeMs,
     ticker: {
       offsets: new Int32Array(buffer, at[0], n + 1),
       data: new Uint8Array(buffer, at[1], tickerBytes),

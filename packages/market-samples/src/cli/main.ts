@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RunReporter, formatBytes } from '@prepkit/bench-harness';
+import { RunReporter, formatBytes, formatDuration } from '@prepkit/bench-harness';
 import { buildSamples } from '../build.js';
 import type { BuildSamplesResult } from '../build.js';
 import { rawFileName, readConfigFile, resolveConfig } from '../config.js';
@@ -140,7 +140,9 @@ function describeBuild(r: BuildSamplesResult): string {
     `Split: train < ${r.trainEnd} <= valid < ${r.validEnd} <= test; window ends available ` +
     `${r.eligible.train} / ${r.eligible.valid} / ${r.eligible.test}\n` +
     `Wrote ${r.samples.toLocaleString('en')} samples (train ${r.perSplit.train}, valid ${r.perSplit.valid}, test ${r.perSplit.test}), ` +
-    `${formatBytes(r.bytes)} to ${r.samplesPath}\nScaler: ${r.scalerPath}\n`
+    `${formatBytes(r.bytes)} to ${r.samplesPath}\nScaler: ${r.scalerPath}\n` +
+    `Samples stage: chunks computed in ${formatDuration(r.stages.sampleComputeMs)} (summed over workers), ` +
+    `waited ${formatDuration(r.stages.parquetWriteWaitMs)} on the Parquet encoders (overlapping)\n`
   );
 }
 
