@@ -229,7 +229,8 @@ async function runPipeline(
     table: target.table,
     key: o.idColumn,
     columns: [o.idColumn, o.vectorColumn],
-    batches: writeBatches(prefetch(embedWindows(windows), 2)),
+    // Finished windows queue up while a transaction commits, so the model keeps going meanwhile.
+    batches: writeBatches(prefetch(embedWindows(windows), 2 * o.commitEvery)),
     commitEvery: o.commitEvery,
     ...(o.signal === undefined ? {} : { signal: o.signal }),
     onCommit: (t) => {

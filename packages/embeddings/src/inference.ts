@@ -52,6 +52,9 @@ export async function openEncoderSession(
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      // Idle intra-op threads sleep instead of spinning: on a small machine a spinning pool takes the
+      // cores the main thread needs to tokenise and write between batches.
+      extra: { session: { intra_op: { allow_spinning: process.env.PREPKIT_ORT_SPIN ?? '0' } } },
     });
   } catch (cause) {
     throw new ModelError(modelPath, `ONNX Runtime cannot load the model: ${(cause as Error).message}`, {

@@ -47,7 +47,7 @@ export class RowClaims {
     const { q } = this.#target;
     const { rows } = await this.#client.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${q.table} t WHERE ${this.#pendingCondition(1)}
-          AND NOT EXISTS (SELECT 1 FROM ${q.claims} c WHERE c.id = t.${q.id})`,
+          AND (SELECT true FROM ${q.claims} c WHERE c.id = t.${q.id}) IS NULL`,
       [this.#options.runStartedAt],
     );
     return Number(rows[0]!.n);
@@ -58,8 +58,9 @@ export class RowClaims {
     const { q } = this.#target;
     // Rows that failed are not waited for: their claims stay until their run ends.
     const { rows } = await this.#client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${q.claims} c JOIN ${q.table} t ON t.${q.id} = c.id
-        WHERE ${this.#pendingCondition(1)} AND c.owner_pid <> pg_backend_pid()`,
+      `SELECT count(*) AS n FROM ${q.claims} c
+        WHERE c.owner_pid <> pg_backend_pid()
+          AND (SELECT true FROM ${q.table} t WHERE t.${q.id} = c.id AND ${this.#pendingCondition(1)}) IS NOT NULL`,
       [this.#options.runStartedAt],
     );
     return Number(rows[0]!.n);
@@ -115,19 +116,23 @@ export class RowClaims {
     const started = performance.now();
     const params: unknown[] = [this.#options.fetchSize, this.#options.runStartedAt];
     if (after !== undefined) params.push(after);
-    const { rows } = await this.#client.query<{ id: string; mine: boolean; text: string | null }>(
+    // The claimed rows, then one row with the page's last candidate key (null when none was left).
+    const { rows } = await this.#client.query<{ id: string | null; text: string | null; is_last: boolean }>(
       after === undefined ? this.#claimSql.first : this.#claimSql.next,
       params,
     );
     this.fetchMs += performance.now() - started;
     const ids: string[] = [];
     const texts: (string | null)[] = [];
+    let last: string | undefined;
     for (const row of rows) {
-      if (!row.mine) continue;
-      ids.push(row.id);
-      texts.push(row.text);
+      if (row.is_last) last = row.id ?? undefined;
+      else {
+        ids.push(row.id!);
+        texts.push(row.text);
+      }
     }
-    return { ids, texts, last: rows.at(-1)?.id };
+    return { ids, texts, last };
   }
 
   #pendingCondition(startedParam: number): string {
@@ -135,9 +140,11 @@ export class RowClaims {
     const errored = this.#options.retryErrors
       ? `e.id = t.${q.id} AND e.failed_at >= $${startedParam}::timestamptz`
       : `e.id = t.${q.id} AND $${startedParam}::timestamptz IS NOT NULL`;
-    // Scalar subqueries, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join that reads
-    // every pending row before LIMIT applies; a subquery probes the primary key row by row and stops
-    // at the page's end.
+    // Scalar subqueries, not NOT EXISTS, here and in the counts above: PostgreSQL turns NOT EXISTS
+    // into an anti-join, which reads every pending row before LIMIT applies, and which it plans as a
+    // nested loop over the whole claims table when its statistics (taken while the table was still
+    // empty) say there are few rows — seconds per query at the end of a run. A subquery probes the
+    // primary key row by row.
     return `t.${q.vector} IS NULL AND (SELECT true FROM ${q.errors} e WHERE ${errored}) IS NULL`;
   }
 
@@ -157,10 +164,9 @@ export class RowClaims {
         ON CONFLICT (id) DO NOTHING
         RETURNING id
       )
-      SELECT c.id::text AS id, (k.id IS NOT NULL) AS mine, CASE WHEN k.id IS NOT NULL THEN t.${q.text} END AS text
-        FROM candidates c
-        LEFT JOIN claimed k ON k.id = c.id
-        JOIN ${q.table} t ON t.${q.id} = c.id
-       ORDER BY c.id`;
+      (SELECT t.${q.id}::text AS id, t.${q.text} AS text, false AS is_last
+         FROM claimed k JOIN ${q.table} t ON t.${q.id} = k.id ORDER BY t.${q.id})
+      UNION ALL
+      (SELECT max(id)::text, NULL, true FROM candidates)`;
   }
 }
