@@ -147,6 +147,7 @@ function describeBuild(r: BuildSamplesResult): string {
 }
 
 function describeInspection(s: SamplesInspection): string {
+  const iso = (us: number | null) => (us === null ? '' : new Date(us / 1000).toISOString());
   const fmt = (v: number | null) => (v === null ? '' : Number(v.toPrecision(6)).toString());
   const out = [
     `${s.path}: ${s.rows.toLocaleString('en')} rows, ${s.rowGroups} row groups, ${s.compression}, ${formatBytes(s.bytes)}`,
@@ -154,9 +155,11 @@ function describeInspection(s: SamplesInspection): string {
     ...s.columns.map(
       (c) =>
         `  ${c.name.padEnd(12)} ${c.type.padEnd(14)}` +
-        (c.distinct === null
-          ? ` min ${fmt(c.min)}  max ${fmt(c.max)}  mean ${fmt(c.mean)}  std ${fmt(c.std)}${c.nan > 0 ? `  NaN ${c.nan}` : ''}`
-          : ` ${c.distinct} distinct`),
+        (c.distinct !== null
+          ? ` ${c.distinct} distinct`
+          : c.type.startsWith('TIMESTAMP')
+            ? ` ${iso(c.min)} … ${iso(c.max)}`
+            : ` min ${fmt(c.min)}  max ${fmt(c.max)}  mean ${fmt(c.mean)}  std ${fmt(c.std)}${c.nan > 0 ? `  NaN ${c.nan}` : ''}`),
     ),
   ];
   if (s.sample !== null) {
