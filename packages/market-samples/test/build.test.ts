@@ -195,6 +195,46 @@ describe('buildSamples', () => {
     });
   });
 
+  it('splits at configured dates, and names a raw file missing a column', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir, 0);
+      const { readRawBars } = await import('../src/raw-bars.js');
+      const time = (await readRawBars(join(dir, 'raw_AAA.parquet'))).time;
+      const iso = (i: number) => new Date(time[i]! / 1000).toISOString();
+      const result = await buildSamples({
+        config: config(dir, { train_end: iso(1500), valid_end: iso(2200) }),
+        nSamples: 50,
+      });
+      expect([result.trainEnd, result.validEnd]).toEqual([iso(1500), iso(2200)]);
+      expect(result.tickers[0]!.eligible.train).toBe(1500 - 9 - 15);
+
+      const { openDuckDB } = await import('@prepkit/db-cursors');
+      await using db = await openDuckDB();
+      await db.run(
+        `COPY (SELECT time, open, high, low, close FROM read_parquet('${join(dir, 'raw_BBB.parquet')}')) TO '${join(dir, 'raw_NOVOL.parquet')}' (FORMAT parquet)`,
+      );
+      await expect(
+        buildSamples({ config: config(dir, { tickers: ['AAA', 'NOVOL'] }), nSamples: 10, overwrite: true }),
+      ).rejects.toThrow(/raw_NOVOL\.parquet: missing column "volume"; it has time, open, high, low, close/);
+    });
+  });
+
+  it('transform refuses a ticker the scaler was not fitted on', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir, 0);
+      const result = await buildSamples({ config: config(dir), nSamples: 10 });
+      const scaler = await readScaler(result.scalerPath);
+      const market = await loadMarket(config(dir));
+      expect(() => transform(scaler, 'ZZZ', market.cleaned[0]!.bars)).toThrow(
+        /the scaler has no ticker "ZZZ"/,
+      );
+      expect(() => transform(scaler, 'AAA', market.cleaned[0]!.bars, { ends: [3] })).toThrow(
+        /window end 3 is out of range: needs 15 <= end < 3000/,
+      );
+      expect(transform(scaler, 'AAA', market.cleaned[0]!.bars).ends.length).toBe(3000 - 15);
+    });
+  });
+
   it('reports tickers it cannot use, and fails when none is usable', async () => {
     await withTempDir(async (dir) => {
       await generateRaw({ tickers: ['LONG'], bars: 2000, seed: 1, dataDir: dir });
