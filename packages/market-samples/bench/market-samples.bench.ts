@@ -107,7 +107,8 @@ await runBenchScript(
         process.stdout.write(
           `\n2 workers vs naive, per sample: ${two.speedup.toFixed(1)}x (target >= 30x); ` +
             `2 workers / DuckDB floor time: ${(two.medianMs / floorResult.medianMs).toFixed(2)}x (target <= 1.5x); ` +
-            `2 workers peak RSS ${(two.peakRssBytes / 2 ** 30).toFixed(2)} GiB (target <= 1.5 GiB)\n`,
+            `2 workers peak RSS ${(two.peakRssBytes / 2 ** 30).toFixed(2)} GiB (target <= 1.5 GiB)` +
+            `${flags.quick ? ' [--quick: sizes too small for the targets to mean anything]' : ''}\n`,
         );
       }
     }
