@@ -82,3 +82,17 @@ describe('embedTable', () => {
     expect(errors.every((e) => e.reason === 'empty_text' && e.attempts === 2)).toBe(true);
   });
 });
+
+describe('vectorLiteral', () => {
+  it('writes nine significant digits, which read back as the same float32', async () => {
+    const { vectorLiteral } = await import('../src/embed-table.js');
+    const values = new Float32Array([0.1, -1 / 3, 1e-8, 123456.789, -0, 3.4e38]);
+    const text = vectorLiteral(values);
+    expect(text.startsWith('{') && text.endsWith('}')).toBe(true);
+    const back = new Float32Array(text.slice(1, -1).split(',').map(Number));
+    expect(Array.from(back)).toEqual(Array.from(values));
+    const rows = await query<{ v: number[] }>(`SELECT $1::real[] AS v`, [text]);
+    expect(new Float32Array(rows[0]!.v)).toEqual(values);
+    expect(vectorLiteral(new Float32Array([0.5, 1]), '[', ']')).toBe('[0.500000000,1.00000000]');
+  });
+});
