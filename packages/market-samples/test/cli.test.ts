@@ -43,6 +43,7 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['build'])).toThrow(/required option '--n-samples <n>' not specified/);
     expect(() => parseArgs(['build', '--n-samples', '0'])).toThrow(/must be a positive integer/);
     expect(() => parseArgs(['build', '--n-samples', '5', '--bogus'])).toThrow(/unknown option '--bogus'/);
+    expect(() => parseArgs(['import-csv', 'a.csv', '--ticker', '../etc'])).toThrow(/it names a file/);
   });
 });
 

@@ -118,7 +118,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       'Yahoo-style CSV (Date,Open,High,Low,Close,Adj Close,Volume; any column order) → raw Parquet',
     )
     .argument('<files...>', 'CSV files of one ticker')
-    .requiredOption('--ticker <name>', 'the ticker (names the raw file)')
+    .requiredOption('--ticker <name>', 'the ticker (names the raw file)', tickerName)
     .option('--output <file>', 'raw Parquet file (default: data_dir/raw_{ticker}.parquet)')
     .option('--json', 'print the counts as JSON', false);
   addConfigOptions(importCsv).action((files: string[], o: Record<string, unknown>) => {
@@ -174,6 +174,12 @@ function overridesOf(o: Record<string, unknown>): ConfigValues {
     if (o[camel] !== undefined) overrides[spec.key] = o[camel];
   }
   return overrides;
+}
+
+function tickerName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._^=-]*$/.test(value))
+    throw new InvalidArgumentError('must be letters, digits and . _ ^ = - (it names a file)');
+  return value;
 }
 
 function positiveInteger(value: string): number {
