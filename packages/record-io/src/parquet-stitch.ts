@@ -3,12 +3,13 @@
 // offsets moved to where its bytes now sit. Page indexes (written by arrow-rs after the row groups)
 // are not carried over; readers fall back to row-group statistics, which are kept.
 import { ThriftType, decodeStruct, encodeStruct, field } from './thrift-compact.js';
-import type { ThriftList, ThriftStruct } from './thrift-compact.js';
+import type { ThriftList, ThriftStruct, ThriftValue } from './thrift-compact.js';
 
 export const PARQUET_MAGIC = Uint8Array.from([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 // Field ids from parquet.thrift.
-const FILE = { numRows: 3, rowGroups: 4 } as const;
+const FILE = { numRows: 3, rowGroups: 4, keyValueMetadata: 5 } as const;
+const KEY_VALUE = { key: 1 } as const;
 const ROW_GROUP = { columns: 1, fileOffset: 5, ordinal: 7 } as const;
 const CHUNK = { fileOffset: 2, metaData: 3, firstPageIndexField: 4, lastPageIndexField: 7 } as const;
 const COLUMN_META = {
@@ -93,6 +94,8 @@ export class ParquetStitcher {
       if (f.id === FILE.rowGroups) {
         return { ...f, value: { elementType: ThriftType.struct, items: this.#rowGroups } };
       }
+      // arrow-rs lists key-value metadata in HashMap order, which changes from process to process.
+      if (f.id === FILE.keyValueMetadata) return { ...f, value: sortedByKey(f.value as ThriftList) };
       return f;
     });
     const metadata = encodeStruct({ fields });
@@ -101,6 +104,12 @@ export class ParquetStitcher {
     trailer.set(PARQUET_MAGIC, 4);
     return Buffer.concat([metadata, trailer]);
   }
+}
+
+function sortedByKey(list: ThriftList): ThriftList {
+  const key = (item: ThriftValue) =>
+    Buffer.from(field(item as ThriftStruct, KEY_VALUE.key)?.value as Uint8Array);
+  return { ...list, items: [...list.items].sort((a, b) => Buffer.compare(key(a), key(b))) };
 }
 
 /** The FileMetaData of a whole Parquet file held in memory. */

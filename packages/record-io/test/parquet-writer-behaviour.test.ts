@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,9 @@ import {
   resolveParquetWriterOptions,
 } from '../src/index.js';
 import type { ParquetColumn } from '../src/index.js';
+import { readFooter } from '../src/parquet-stitch.js';
+import { field } from '../src/thrift-compact.js';
+import type { ThriftList, ThriftStruct } from '../src/thrift-compact.js';
 import { tempDir } from './helpers.js';
 
 const COLUMNS: readonly ParquetColumn[] = [
@@ -50,6 +53,31 @@ describe('ParquetWriter', () => {
       expect(groups.every((g) => g.compressedBytes > 30_000)).toBe(true);
     },
   );
+
+  it('writes key-value metadata sorted by key, so repeated writes give the same bytes', async () => {
+    // arrow-rs keeps these in a HashMap whose order changes between runs; the stitched footer sorts them.
+    const metadata = { zeta: '1', alpha: '2', mid: '3', beta: '4', 'ARROW:x': '5', gamma: '6' };
+    const dir = await tempDir();
+    const files: Buffer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const path = join(dir, `meta-${i}.parquet`);
+      const writer = await openParquetWriter(path, COLUMNS, { metadata, rowGroupSize: 500, threads: 1 });
+      await writer.write({
+        id: BigInt64Array.from({ length: 1000 }, (_, r) => BigInt(r)),
+        v: new Float32Array(4000).fill(0.5),
+        s: Array.from({ length: 1000 }, (_, r) => `r${r}`),
+      });
+      await writer.close();
+      files.push(await readFile(path));
+    }
+    const list = field(readFooter(files[0]!), 5)?.value as ThriftList;
+    const keys = list.items.map((kv) =>
+      Buffer.from(field(kv as ThriftStruct, 1)?.value as Uint8Array).toString(),
+    );
+    expect(keys).toEqual([...keys].sort());
+    expect(keys).toEqual(expect.arrayContaining(Object.keys(metadata)));
+    for (const file of files) expect(file.equals(files[0]!)).toBe(true);
+  });
 
   it('rejects batches that do not fit the schema, naming the column, and stays usable', async () => {
     const dir = await tempDir();
