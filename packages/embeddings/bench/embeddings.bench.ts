@@ -28,7 +28,11 @@ const THREADS = Math.min(2, availableParallelism());
 const TARGET_RATIO = 20;
 const TARGET_PIPELINE_SHARE = 0.85;
 const TARGET_SORTED_RATIO = 1.5;
-/** fp32 ceiling of a ~21 MFLOP/token encoder at ~144 GFLOP/s on 2 threads (docs/library-notes.md). */
+/**
+ * fp32 ceiling of a ~21 MFLOP/token encoder at the ~144 GFLOP/s docs/library-notes.md measured for one
+ * MatMul on 2 threads. The model has run faster than that on a quiet machine, so it is a reference line,
+ * not a bound.
+ */
 const CEILING_TOKENS_PER_SECOND = 6700;
 
 await runBenchScript(
@@ -176,38 +180,47 @@ async function modelVsPipeline(
       },
     };
   };
-  const pipeline = (batchOrder: 'length' | 'table'): BenchmarkVariant<undefined> => ({
-    name: `pipeline, ${batchOrder === 'length' ? 'length-sorted' : 'table order'}`,
-    async before() {
-      await query(
-        url,
-        `DROP TABLE IF EXISTS minilm_${batchOrder}, minilm_${batchOrder}_embedding_errors, minilm_${batchOrder}_embedding_claims`,
-      );
-      await query(url, `CREATE TABLE minilm_${batchOrder} AS SELECT * FROM minilm_source`);
-      await query(url, `ALTER TABLE minilm_${batchOrder} ADD PRIMARY KEY (id)`);
-    },
-    async run() {
-      const r = await lib.embedTable({
-        db: url,
-        table: `minilm_${batchOrder}`,
-        model,
-        threads: THREADS,
-        batchOrder,
-      });
-      record(this.name, r.tokens, r.paddedTokens, r.wallMs);
-      return { items: r.rows };
-    },
-  });
+  // Each run embeds a fresh copy of the table, all made before the clock starts.
+  const runs = flags.repeats ?? 3;
+  const pipeline = (batchOrder: 'length' | 'table', repeats: number): BenchmarkVariant<undefined> => {
+    let next = 0;
+    const table = (n: number): string => `minilm_${batchOrder}_${n}`;
+    return {
+      name: `pipeline, ${batchOrder === 'length' ? 'length-sorted' : 'table order'}`,
+      repeats,
+      async before() {
+        for (let n = 0; n < repeats; n++) {
+          await query(
+            url,
+            `DROP TABLE IF EXISTS ${table(n)}, ${table(n)}_embedding_errors, ${table(n)}_embedding_claims`,
+          );
+          await query(url, `CREATE TABLE ${table(n)} AS SELECT * FROM minilm_source`);
+          await query(url, `ALTER TABLE ${table(n)} ADD PRIMARY KEY (id)`);
+        }
+      },
+      async run() {
+        const r = await lib.embedTable({
+          db: url,
+          table: table(next++),
+          model,
+          threads: THREADS,
+          batchOrder,
+        });
+        record(this.name, r.tokens, r.paddedTokens, r.wallMs);
+        return { items: r.rows };
+      },
+    };
+  };
   const result = await runBenchmark({
     package: 'embeddings',
     name: `minilm-l6 preset (all-MiniLM-L6-v2's shape, fp32), ${formatCount(rows)} generated texts (${source} PostgreSQL): model alone vs pipeline`,
     unit: 'texts',
     // The sorted variants are short: three runs each (median) against a shared, noisy machine.
     variants: [
-      { ...modelOnly('length'), repeats: flags.repeats ?? 3 },
-      { ...pipeline('length'), repeats: flags.repeats ?? 3 },
+      { ...modelOnly('length'), repeats: runs },
+      pipeline('length', runs),
       modelOnly('table'),
-      pipeline('table'),
+      pipeline('table', 1),
     ],
     baseline: 'model only, length-sorted',
     warmup: 0,
@@ -227,7 +240,13 @@ async function modelVsPipeline(
         `${formatCount(s.padded / (ms / 1000))} tokens/s with padding (${((1 - s.tokens / s.padded) * 100).toFixed(0)}% padding)`,
     );
   }
-  const share = rate('pipeline, length-sorted') / rate('model only, length-sorted');
+  // Against the model's own time (tokenising excluded), not the variant's wall time.
+  const usefulRate = (name: string): number => {
+    const s = tokenStats[name];
+    if (s === undefined) return 0;
+    return s.tokens / ([...s.ms].sort((a, b) => a - b)[Math.floor(s.ms.length / 2)]! / 1000);
+  };
+  const share = usefulRate('pipeline, length-sorted') / usefulRate('model only, length-sorted');
   lines.push(
     `pipeline / model alone (length-sorted) = ${(share * 100).toFixed(0)}% (target >= ${TARGET_PIPELINE_SHARE * 100}%: ${share >= TARGET_PIPELINE_SHARE ? 'met' : 'NOT met'})`,
   );
