@@ -90,11 +90,16 @@ export async function embedTable(
     reporter?.set('pending_at_start', pending);
     const run = async (phase?: Phase): Promise<EmbedTableResult> =>
       runPipeline(o, pool, embedder!, target, claims, pending, phase);
-    const result =
-      reporter === undefined
-        ? await run()
-        : await reporter.phase('embed', run, { total: pending, unit: 'rows' });
-    await claims.releaseOwn();
+    let result: EmbedTableResult;
+    try {
+      result =
+        reporter === undefined
+          ? await run()
+          : await reporter.phase('embed', run, { total: pending, unit: 'rows' });
+    } finally {
+      // Also when interrupted: uncommitted rows go back to pending now, not when the connection ends.
+      await claims.releaseOwn().catch(() => undefined);
+    }
     // Rows that failed before and have a vector now are no longer errors.
     await client.query(
       `DELETE FROM ${target.q.errors} e USING ${target.q.table} t WHERE e.id = t.${target.q.id} AND t.${target.q.vector} IS NOT NULL`,

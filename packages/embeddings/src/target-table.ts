@@ -219,7 +219,9 @@ export async function tableStatus(client: pg.ClientBase, target: TargetTable): P
   let claimed = 0;
   if (side.claims) {
     const c = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${q.claims} c JOIN ${q.table} t ON t.${q.id} = c.id WHERE t.${q.vector} IS NULL`,
+      `SELECT count(*) AS n FROM ${q.claims} c JOIN ${q.table} t ON t.${q.id} = c.id
+        WHERE t.${q.vector} IS NULL
+          AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.owner_pid)`,
     );
     claimed = Number(c.rows[0]!.n);
   }
