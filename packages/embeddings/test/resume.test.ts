@@ -116,6 +116,28 @@ describe('kill and resume', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ total: ROWS, pending: 0, claimed: 0 });
   });
 
+  it('stops on SIGINT with exit code 130, releasing its claims, and a new run finishes the table', async () => {
+    await generateTexts({ db: db.url, table: 'interrupted', rows: ROWS, seed: 'resume' });
+    await logVectorWrites(db.url, 'interrupted');
+    const child = startCli(runArgs('interrupted'), db.url);
+    while ((await embeddedCount('interrupted')) < 500) await sleep(20);
+    child.process.kill('SIGINT');
+    const stopped = await child.exit;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/interrupted; committed rows are kept/);
+    const [held] = await query<{ n: string }>(
+      db.url,
+      'SELECT count(*) AS n FROM interrupted_embedding_claims',
+    );
+    expect(held!.n).toBe('0');
+    const done = await embeddedCount('interrupted');
+    expect(done).toBeGreaterThanOrEqual(500);
+    expect(done).toBeLessThan(ROWS - 100);
+    const last = await startCli(runArgs('interrupted'), db.url).exit;
+    expect(last.code, last.stderr).toBe(0);
+    await expectSameAsReference('interrupted');
+  });
+
   it('shares the rows between two runs at once, and one finishes what a killed one held', async () => {
     await generateTexts({ db: db.url, table: 'shared', rows: ROWS, seed: 'resume' });
     await logVectorWrites(db.url, 'shared');
