@@ -123,14 +123,17 @@ describe('ArrayRecord round trips', () => {
     await expect(reader.get(0)).rejects.toThrow('record index 0 is out of range');
   });
 
-  it('writes the same bytes with 1 and 2 encoding threads, whatever the batch size', async () => {
+  it('writes the same bytes with 1, 2 and 3 encoding threads, whatever the batch size', async () => {
     const records = Array.from({ length: 2000 }, (_, i) => record(200 + ((i * 37) % 900), i));
     for (const options of ['group_size:1,zstd:3', 'group_size:3,snappy']) {
       const one = await readFile(await writeFileOf('t1.ar', records, options, 1));
       const two = await readFile(await writeFileOf('t2.ar', records, options, 2, 4096));
       const twoBig = await readFile(await writeFileOf('t3.ar', records, options, 2, 1 << 20));
+      // Small batches spread over three workers.
+      const three = await readFile(await writeFileOf('t4.ar', records, options, 3, 2048));
       expect(two.equals(one)).toBe(true);
       expect(twoBig.equals(one)).toBe(true);
+      expect(three.equals(one)).toBe(true);
     }
   });
 
