@@ -1,4 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { nonNegativeInteger, positiveInteger } from './cli-args.js';
 import type { BenchmarkResult } from './benchmark-runner.js';
 import { describeError } from './format.js';
 
@@ -58,18 +59,6 @@ export function printBenchmark(result: BenchmarkResult, options: Pick<BenchCliOp
   }
   process.stdout.write(`\n${result.table}\n`);
   if (result.resultsFile !== undefined) process.stdout.write(`\nSaved ${result.resultsFile}\n`);
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
 }
 
 /**

@@ -14,6 +14,14 @@ export type {
 export { formatBenchmarkTable } from './benchmark-table.js';
 export { parseBenchArgs, printBenchmark, runBenchScript } from './bench-cli.js';
 export type { BenchCliOptions } from './bench-cli.js';
+export {
+  fraction,
+  integer,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+  runInterruptible,
+} from './cli-args.js';
 export { digestOutputs, sha256File } from './output-digest.js';
 export type { OutputDigest } from './output-digest.js';
 export { RssSampler } from './rss-sampler.js';

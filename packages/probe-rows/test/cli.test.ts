@@ -88,7 +88,7 @@ describe('parseArgs', () => {
       "option '--mode <mode>' argument 'fast' is invalid",
     ],
     [['build', '--input', 'x', '--output', 'o', '--workers', '0'], 'must be a positive integer'],
-    [['build', '--input', 'x', '--output', 'o', '--test-fraction', '2'], 'must be between 0 and 1'],
+    [['build', '--input', 'x', '--output', 'o', '--test-fraction', '2'], 'must be a number from 0 to 1'],
     [['frobnicate'], "unknown command 'frobnicate'"],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);

@@ -1,4 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { nonNegativeInteger, positiveInteger } from '@prepkit/bench-harness';
 import type { EmbedTableOptions } from '../embed-options.js';
 import type { GenerateOptions } from '../generate.js';
 import type { SearchOptions } from '../search.js';
@@ -198,16 +199,4 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   }
   if (parsed === undefined) return { command: 'help', text: program.helpInformation() + EXAMPLES + '\n' };
   return parsed;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
 }

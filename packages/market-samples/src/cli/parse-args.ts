@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { nonNegativeInteger, positiveInteger } from '@prepkit/bench-harness';
 import { CONFIG_KEYS } from '../config.js';
 import type { ConfigValues } from '../config.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -180,18 +181,6 @@ function tickerName(value: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._^=-]*$/.test(value))
     throw new InvalidArgumentError('must be letters, digits and . _ ^ = - (it names a file)');
   return value;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
 }
 
 function fraction(value: string): number {

@@ -1,4 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { fraction, integer, positiveInteger, positiveNumber } from '@prepkit/bench-harness';
 import type { BuildOptions } from '../build-options.js';
 import { PACKAGE_VERSION } from '../version.js';
 
@@ -143,28 +144,4 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   }
   if (parsed === undefined) return { command: 'help', text: program.helpInformation() + EXAMPLES + '\n' };
   return parsed;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be between 0 and 1');
-  return n;
 }
