@@ -62,6 +62,8 @@ export async function generateRaw(options: GenerateRawOptions): Promise<Generate
   return { files, bars: n * options.tickers.length };
 }
 
+const SHOCK_SD = Math.sqrt(0.95 + 0.05 * 2.5 * 2.5);
+
 /** One ticker's synthetic bars (see generateRaw). */
 export function syntheticBars(n: number, rng: Rng, barMinutes: number, dirty = 0): Bars {
   const b = allocateBars(n);
@@ -97,8 +99,10 @@ export function syntheticBars(n: number, rng: Rng, barMinutes: number, dirty = 0
     }
     variance = omega + alpha * lastReturn * lastReturn + beta * variance;
     const sd = Math.sqrt(variance);
-    // Student-t-like tails: a normal scaled by a random factor.
-    const shock = rng.normal() * (rng.next() < 0.05 ? 2.5 : 1);
+    // Student-t-like tails: a normal scaled by a random factor, normalised to unit variance
+    // (E[z^2] = 0.95 + 0.05 * 2.5^2 = 1.2625). Unnormalised, the GARCH had no finite fourth moment
+    // and a ticker could lose 90% in a few days of exploding volatility.
+    const shock = (rng.normal() * (rng.next() < 0.05 ? 2.5 : 1)) / SHOCK_SD;
     const r = sd * shock;
     lastReturn = r;
     const open = price;
