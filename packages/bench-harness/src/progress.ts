@@ -60,7 +60,10 @@ class BarProgress implements ProgressDisplay {
     // The bar is drawn on first progress, so a total set after start() still gets a bar and an ETA.
     const bar = (this.#bar ??= this.#createBar());
     const elapsedS = (performance.now() - this.#startedAt) / 1000;
-    bar.update(done, { rate: formatCount(elapsedS > 0 ? done / elapsedS : 0) });
+    bar.update(done, {
+      rate: formatCount(elapsedS > 0 ? done / elapsedS : 0),
+      left: formatCount(Math.max(0, (this.#total ?? 0) - done)),
+    });
   }
 
   #createBar(): cliProgress.SingleBar {
@@ -70,14 +73,14 @@ class BarProgress implements ProgressDisplay {
       format:
         this.#total === undefined
           ? `${this.#label} {value} ${unit} | {rate} ${unit}/s | {duration_formatted}`
-          : `${this.#label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`,
+          : `${this.#label} [{bar}] {percentage}% | {value}/{total} ${unit} | {left} left | {rate} ${unit}/s | ETA {eta_formatted}`,
       barCompleteChar: '\u2588',
       barIncompleteChar: '\u2591',
       hideCursor: true,
       etaBuffer: 50,
       fps: 10,
     });
-    bar.start(this.#total ?? 0, 0, { rate: '0' });
+    bar.start(this.#total ?? 0, 0, { rate: '0', left: formatCount(this.#total ?? 0) });
     return bar;
   }
 
@@ -136,8 +139,10 @@ class LineProgress implements ProgressDisplay {
     const parts = [`${this.#label}: ${formatCount(this.#done)}`];
     if (this.#total !== undefined && this.#total > 0) {
       parts[0] += `/${formatCount(this.#total)} ${this.#unit} (${((100 * this.#done) / this.#total).toFixed(0)}%)`;
-      const etaMs = rate > 0 ? ((this.#total - this.#done) / rate) * 1000 : Number.NaN;
+      const left = Math.max(0, this.#total - this.#done);
+      const etaMs = rate > 0 ? (left / rate) * 1000 : Number.NaN;
       parts.push(
+        `${formatCount(left)} left`,
         `${formatCount(rate)} ${this.#unit}/s`,
         `ETA ${Number.isFinite(etaMs) ? formatDuration(etaMs) : '?'}`,
       );

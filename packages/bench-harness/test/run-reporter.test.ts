@@ -22,7 +22,7 @@ describe('RunReporter in a real process', () => {
     const { stdout, stderr } = await run(node[0]!, node.slice(1));
     expect(stdout).toBe('');
     expect(stderr).not.toContain('█');
-    expect(stderr).toMatch(/^encode: \d+\/40 rows \(\d+%\), [\d.]+ rows\/s, ETA /m);
+    expect(stderr).toMatch(/^encode: \d+\/40 rows \(\d+%\), \d+ left, [\d.]+ rows\/s, ETA /m);
     expect(stderr).toMatch(/demo run: done in/);
     expect(stderr).toContain('checkpoints=4');
   });
