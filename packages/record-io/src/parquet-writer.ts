@@ -50,6 +50,7 @@ export class ParquetWriter {
   #records = 0;
   #submitted = 0;
   #state: 'open' | 'closed' | 'aborted' = 'open';
+  #aborting: Promise<void> | undefined;
 
   private constructor(
     file: AtomicFile,
@@ -114,7 +115,10 @@ export class ParquetWriter {
 
   /** Encodes the last row group, writes the footer, and commits the file under its final name. */
   async close(): Promise<WrittenFile> {
-    if (this.#state === 'aborted') throw this.#abortReason();
+    if (this.#state === 'aborted') {
+      await this.#aborting; // the temporary file is gone before close() reports the abort
+      throw this.#abortReason();
+    }
     if (this.#state === 'open') {
       this.#state = 'closed';
       this.#options.signal?.removeEventListener('abort', this.#onAbort);
@@ -136,9 +140,17 @@ export class ParquetWriter {
     return { path: this.path, records: this.#records, bytes: this.#file.bytesWritten };
   }
 
-  /** Stops writing and removes the temporary file; nothing appears under the final name. */
-  async abort(reason?: unknown): Promise<void> {
-    if (this.#state !== 'open') return;
+  /**
+   * Stops writing and removes the temporary file; nothing appears under the final name. Every call
+   * (the signal's included) waits until the file is gone.
+   */
+  abort(reason?: unknown): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve();
+    this.#aborting ??= this.#stop(reason);
+    return this.#aborting;
+  }
+
+  async #stop(reason: unknown): Promise<void> {
     this.#state = 'aborted';
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     this.#tasks.fail(reason ?? new AtomicFileStateError(this.path, 'the Parquet writer was aborted'));
