@@ -49,6 +49,12 @@ function wholeNumber(value: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** Where a CLI's `main` writes: `process`, or a capture in tests. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
 /**
  * Runs a CLI's `main` with a signal that Ctrl-C (and `kill`, SIGTERM) aborts, so the command can
  * remove half-written output and return its exit code (130 by convention) instead of dying mid-write.

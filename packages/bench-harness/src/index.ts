@@ -22,6 +22,7 @@ export {
   positiveNumber,
   runInterruptible,
 } from './cli-args.js';
+export type { CliIo } from './cli-args.js';
 export { digestOutputs, sha256File } from './output-digest.js';
 export type { OutputDigest } from './output-digest.js';
 export { RssSampler } from './rss-sampler.js';

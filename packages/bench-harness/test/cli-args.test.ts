@@ -39,8 +39,10 @@ describe('CLI argument parsers', () => {
 describe('runInterruptible', () => {
   it('aborts the signal on SIGINT and returns what main returns', async () => {
     // A child process, so that the signal reaches a real process and not the test runner.
+    // It imports the source through tsx, so the test does not depend on a built dist/.
+    const source = new URL('../src/cli-args.ts', import.meta.url).href;
     const script = `
-      import { runInterruptible } from '@prepkit/bench-harness';
+      import { runInterruptible } from '${source}';
       const code = await runInterruptible(async (signal) => {
         const busy = setInterval(() => {}, 1000); // stands for the command's pending I/O
         process.stdout.write('ready\\n');
@@ -49,7 +51,9 @@ describe('runInterruptible', () => {
         return 130;
       });
       process.exit(code);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'pipe' });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: 'pipe',
+    });
     child.stdout.once('data', () => child.kill('SIGINT'));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);

@@ -1,4 +1,5 @@
 import { RunReporter, formatCount, formatDuration } from '@prepkit/bench-harness';
+import type { CliIo } from '@prepkit/bench-harness';
 import { ConnectionError } from '@prepkit/db-cursors';
 import { embedTable } from '../embed-table.js';
 import { EmbeddingsError } from '../errors.js';
@@ -7,11 +8,6 @@ import { searchTable } from '../search.js';
 import { embeddingStatus } from '../status.js';
 import { makeTestModel } from '../test-model/make-test-model.js';
 import { UsageError, parseArgs } from './parse-args.js';
-
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-}
 
 /**
  * Runs the CLI and returns its exit code: 0 done, 2 bad arguments, input or connection, 1 unexpected

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { RunReporter, formatBytes, formatDuration } from '@prepkit/bench-harness';
+import type { CliIo } from '@prepkit/bench-harness';
 import { buildSamples } from '../build.js';
 import type { BuildSamplesResult } from '../build.js';
 import { rawFileName, readConfigFile, resolveConfig } from '../config.js';
@@ -10,11 +11,6 @@ import { importCsv } from '../import-csv.js';
 import { inspectSamples } from '../inspect.js';
 import type { SamplesInspection } from '../inspect.js';
 import { UsageError, parseArgs } from './parse-args.js';
-
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-}
 
 /**
  * Runs the CLI and returns its exit code: 0 done, 2 bad arguments, configuration or input,

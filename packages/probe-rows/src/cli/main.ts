@@ -1,17 +1,13 @@
 import { DataType } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { RunReporter, formatBytes } from '@prepkit/bench-harness';
+import type { CliIo } from '@prepkit/bench-harness';
 import { buildProbeRows } from '../build.js';
 import { ProbeRowsError } from '../errors.js';
 import { generateMeasurements } from '../generate.js';
 import { importAtlas } from '../import-atlas.js';
 import { inspectOutput } from '../inspect.js';
 import { UsageError, parseArgs } from './parse-args.js';
-
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-}
 
 /**
  * Runs the CLI and returns its exit code: 0 done, 2 bad arguments or input, 1 unexpected failure,
