@@ -1,6 +1,5 @@
-import { createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
 import { Embedder } from './embedder.js';
-import { EmbeddingsError } from './errors.js';
+import { withOneConnection } from './one-connection.js';
 import { inspectTarget, prepareTarget } from './target-table.js';
 import type { TargetNames } from './target-table.js';
 
@@ -38,53 +37,50 @@ export async function embedTableOriginal(options: OriginalOptions): Promise<Orig
     maxBatchSize: batchSize,
     maxBatchTokens: Number.MAX_SAFE_INTEGER,
   });
-  const pool = createPool(options.db, { max: 1, applicationName: 'prepkit-embeddings-original' });
   let rows = 0;
   let skipped = 0;
   try {
-    const client = await pool.connect();
-    try {
-      const target = await prepareTarget(
-        client,
-        await inspectTarget(client, options),
-        'real[]',
-        embedder.dim,
-      );
-      const { q } = target;
-      for (let offset = 0; ; offset += pageSize) {
-        const page = await client.query<{ id: string; text: string | null }>(
-          `SELECT ${q.id}::text AS id, ${q.text} AS text FROM ${q.table} ORDER BY ${q.id} LIMIT $1 OFFSET $2`,
-          [pageSize, offset],
+    await withOneConnection(
+      options.db,
+      `embeddings original (${options.table})`,
+      'prepkit-embeddings-original',
+      async (client) => {
+        const target = await prepareTarget(
+          client,
+          await inspectTarget(client, options),
+          'real[]',
+          embedder.dim,
         );
-        if (page.rows.length === 0) break;
-        for (let b = 0; b < page.rows.length; b += batchSize) {
-          const batch = page.rows.slice(b, b + batchSize);
-          const { vectors } = await embedder.embed(batch.map((r) => r.text));
-          await client.query('BEGIN');
-          for (const [i, row] of batch.entries()) {
-            const vector = vectors[i];
-            if (vector === undefined) {
-              skipped++;
-              continue;
+        const { q } = target;
+        for (let offset = 0; ; offset += pageSize) {
+          const page = await client.query<{ id: string; text: string | null }>(
+            `SELECT ${q.id}::text AS id, ${q.text} AS text FROM ${q.table} ORDER BY ${q.id} LIMIT $1 OFFSET $2`,
+            [pageSize, offset],
+          );
+          if (page.rows.length === 0) break;
+          for (let b = 0; b < page.rows.length; b += batchSize) {
+            const batch = page.rows.slice(b, b + batchSize);
+            const { vectors } = await embedder.embed(batch.map((r) => r.text));
+            await client.query('BEGIN');
+            for (const [i, row] of batch.entries()) {
+              const vector = vectors[i];
+              if (vector === undefined) {
+                skipped++;
+                continue;
+              }
+              await client.query(`UPDATE ${q.table} SET ${q.vector} = $1 WHERE ${q.id} = $2`, [
+                Array.from(vector),
+                row.id,
+              ]);
+              rows++;
             }
-            await client.query(`UPDATE ${q.table} SET ${q.vector} = $1 WHERE ${q.id} = $2`, [
-              Array.from(vector),
-              row.id,
-            ]);
-            rows++;
+            await client.query('COMMIT');
           }
-          await client.query('COMMIT');
         }
-      }
-    } finally {
-      client.release();
-    }
-  } catch (error) {
-    if (error instanceof EmbeddingsError) throw error;
-    throw describeFailure(`embeddings original (${options.table})`, error, [passwordOf(options.db)]);
+      },
+    );
   } finally {
     await embedder.close();
-    await pool.end();
   }
   return { rows, skipped, wallMs: performance.now() - started };
 }

@@ -1,6 +1,6 @@
-import { createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
 import { Embedder } from './embedder.js';
-import { EmbeddingsError, EmbeddingsInputError } from './errors.js';
+import { withOneConnection } from './one-connection.js';
+import { EmbeddingsInputError } from './errors.js';
 import { inspectTarget } from './target-table.js';
 import type { TargetNames } from './target-table.js';
 
@@ -44,45 +44,42 @@ export async function searchTable(options: SearchOptions): Promise<SearchResult>
     threads: options.threads ?? 1,
     inProcess: true,
   });
-  const pool = createPool(options.db, { max: 1, applicationName: 'prepkit-embeddings' });
   try {
-    const vector = (await embedder.embed([options.query])).vectors[0]!;
-    const client = await pool.connect();
-    try {
-      const target = await inspectTarget(client, options);
-      const { q } = target;
-      if (target.vectorType === undefined) {
-        throw new EmbeddingsInputError(
-          `table ${options.table} has no vector column yet: run \`embeddings run\` first`,
-        );
-      }
-      const pgvector = target.vectorType === 'vector';
-      const sql = pgvector
-        ? `SELECT t.${q.id}::text AS id, t.${q.text} AS text, 1 - (t.${q.vector} <=> $1::vector) AS score
-             FROM ${q.table} t WHERE t.${q.vector} IS NOT NULL ORDER BY t.${q.vector} <=> $1::vector LIMIT $2`
-        : `SELECT id, text, score FROM (
-             SELECT t.${q.id}::text AS id, t.${q.text} AS text,
-                    (SELECT sum(a * b) / NULLIF(sqrt(sum(a * a) * sum(b * b)), 0)
-                       FROM unnest(t.${q.vector}, $1::real[]) AS u(a, b)) AS score
-               FROM ${q.table} t WHERE t.${q.vector} IS NOT NULL) s
-           ORDER BY score DESC NULLS LAST, id LIMIT $2`;
-      const values = pgvector ? `[${vector.join(',')}]` : Array.from(vector);
-      const { rows } = await client.query<{ id: string; text: string | null; score: number }>(sql, [
-        values,
-        k,
-      ]);
-      return {
-        hits: rows.map((r) => ({ id: r.id, text: r.text, score: Number(r.score) })),
-        method: pgvector ? 'pgvector' : 'exact-scan',
-      };
-    } finally {
-      client.release();
-    }
-  } catch (error) {
-    if (error instanceof EmbeddingsError) throw error;
-    throw describeFailure(`embeddings search (${options.table})`, error, [passwordOf(options.db)]);
+    return await withOneConnection(
+      options.db,
+      `embeddings search (${options.table})`,
+      'prepkit-embeddings',
+      async (client) => {
+        const vector = (await embedder.embed([options.query])).vectors[0]!;
+        const target = await inspectTarget(client, options);
+        const { q } = target;
+        if (target.vectorType === undefined) {
+          throw new EmbeddingsInputError(
+            `table ${options.table} has no vector column yet: run \`embeddings run\` first`,
+          );
+        }
+        const pgvector = target.vectorType === 'vector';
+        const sql = pgvector
+          ? `SELECT t.${q.id}::text AS id, t.${q.text} AS text, 1 - (t.${q.vector} <=> $1::vector) AS score
+           FROM ${q.table} t WHERE t.${q.vector} IS NOT NULL ORDER BY t.${q.vector} <=> $1::vector LIMIT $2`
+          : `SELECT id, text, score FROM (
+           SELECT t.${q.id}::text AS id, t.${q.text} AS text,
+                  (SELECT sum(a * b) / NULLIF(sqrt(sum(a * a) * sum(b * b)), 0)
+                     FROM unnest(t.${q.vector}, $1::real[]) AS u(a, b)) AS score
+             FROM ${q.table} t WHERE t.${q.vector} IS NOT NULL) s
+         ORDER BY score DESC NULLS LAST, id LIMIT $2`;
+        const values = pgvector ? `[${vector.join(',')}]` : Array.from(vector);
+        const { rows } = await client.query<{ id: string; text: string | null; score: number }>(sql, [
+          values,
+          k,
+        ]);
+        return {
+          hits: rows.map((r) => ({ id: r.id, text: r.text, score: Number(r.score) })),
+          method: pgvector ? 'pgvector' : 'exact-scan',
+        };
+      },
+    );
   } finally {
     await embedder.close();
-    await pool.end();
   }
 }

@@ -1,5 +1,4 @@
-import { createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
-import { EmbeddingsError } from './errors.js';
+import { withOneConnection } from './one-connection.js';
 import { inspectTarget, tableStatus } from './target-table.js';
 import type { TableStatus, TargetNames } from './target-table.js';
 
@@ -13,19 +12,11 @@ export interface StatusOptions extends TargetNames {
  * @example
  * const { embedded, pending, errored } = await embeddingStatus({ db: url, table: 'docs' });
  */
-export async function embeddingStatus(options: StatusOptions): Promise<TableStatus> {
-  const pool = createPool(options.db, { max: 1, applicationName: 'prepkit-embeddings' });
-  try {
-    const client = await pool.connect();
-    try {
-      return await tableStatus(client, await inspectTarget(client, options));
-    } finally {
-      client.release();
-    }
-  } catch (error) {
-    if (error instanceof EmbeddingsError) throw error;
-    throw describeFailure(`embeddings status (${options.table})`, error, [passwordOf(options.db)]);
-  } finally {
-    await pool.end();
-  }
+export function embeddingStatus(options: StatusOptions): Promise<TableStatus> {
+  return withOneConnection(
+    options.db,
+    `embeddings status (${options.table})`,
+    'prepkit-embeddings',
+    async (client) => tableStatus(client, await inspectTarget(client, options)),
+  );
 }
