@@ -131,6 +131,20 @@ describe('WorkerPool threads', () => {
     ]);
     expect(buffers.map((b) => b.byteLength)).toEqual([0, 0]);
   });
+
+  it('moves every buffer named in moveResult back to the caller', async () => {
+    type Result = { summary: ArrayBuffer; buffer: ArrayBuffer };
+    await using pool = new WorkerPool<{ buffer: ArrayBuffer }, Result>({
+      filename: fixture('hand-back.ts'),
+      threads: 1,
+    });
+    const first = await pool.run({ buffer: new Float64Array([1, 2, 3]).buffer });
+    expect(Array.from(new Float64Array(first.summary))).toEqual([6, -1]);
+    // The buffer came back whole; sent again, the worker's old reference to it is detached.
+    expect(Array.from(new Float64Array(first.buffer))).toEqual([1, 2, 3]);
+    const second = await pool.run({ buffer: first.buffer }, { transfer: [first.buffer] });
+    expect(Array.from(new Float64Array(second.summary))).toEqual([6, 0]);
+  });
 });
 
 describe('TypeScript worker modules', () => {

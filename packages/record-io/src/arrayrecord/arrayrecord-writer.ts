@@ -5,19 +5,19 @@ import { WorkerPool } from '@prepkit/worker-pool';
 import { openAtomicFile } from '../atomic-file.js';
 import type { AtomicFile } from '../atomic-file.js';
 import { InvalidOptionError } from '../errors.js';
+import { ByteSink } from './byte-sink.js';
 import { CHUNK_HEADER_SIZE, USABLE_BLOCK_SIZE, chunkEnd, remainingInBlock } from './block-layout.js';
 import { ChunkType, encodeChunk, frameChunkInto } from './chunk.js';
 import type { EncodedChunk } from './chunk.js';
 import { encodePacked, encodeRecordChunk, unpackEncoded } from './chunk-encoder.js';
-import type { PackedRecords } from './chunk-encoder.js';
+import type { EncodedBatch, PackedRecords } from './chunk-encoder.js';
 import { initCodecs } from './codecs.js';
 import {
   ARRAYRECORD_MAGIC,
-  encodeFooterEntry,
+  writeFooterEntry,
   encodeFooterMetadata,
   encodePostscript,
 } from './footer-proto.js';
-import type { ArrayRecordFooterEntry } from './footer-proto.js';
 import { loadRiegeliHash } from './riegeli-hash.js';
 import type { RiegeliHash } from './riegeli-hash.js';
 import { DEFAULT_ARRAYRECORD_OPTIONS, parseWriterOptions, writerOptionsToString } from './writer-options.js';
@@ -58,12 +58,16 @@ export class ArrayRecordWriter implements AsyncDisposable {
   readonly options: ArrayRecordOptions;
   readonly #file: AtomicFile;
   readonly #hash: RiegeliHash;
-  readonly #pool: WorkerPool<PackedRecords, ArrayBuffer> | undefined;
+  readonly #pool: WorkerPool<PackedRecords, EncodedBatch> | undefined;
   readonly #batchBytes: number;
-  readonly #footer: ArrayRecordFooterEntry[] = [];
+  // chunkOffset, decodedDataSize, numRecords of each data chunk: numbers, not an object per chunk
+  // (a million small objects kept to the end cost the writing thread much garbage-collection time).
+  readonly #footer: number[] = [];
   readonly #pending: Promise<EncodedChunk[]>[] = [];
   // The records not yet handed to an encoder, back to back in one growing buffer.
   #batch = new Uint8Array(1 << 16);
+  // Batch buffers handed back by the workers, to fill again.
+  readonly #spareBatches: Uint8Array<ArrayBuffer>[] = [];
   #batchSize = 0;
   #batchLengths: number[] = [];
   #records = 0;
@@ -161,29 +165,16 @@ export class ArrayRecordWriter implements AsyncDisposable {
       while (this.#pending.length > 0) await this.#appendData(await this.#pending.shift()!);
       const writerOptions = writerOptionsToString(this.options);
       const footerOffset = this.#pos;
-      const footerRecords = [
-        encodeFooterMetadata({
-          version: 1,
-          numChunks: this.#footer.length,
-          numRecords: this.#records,
-          writerOptions,
-        }),
-        ...this.#footer.map(encodeFooterEntry),
-      ];
       const last = { indexed: false, pad: true };
-      await this.#append([encodeRecordChunk(footerRecords, this.options.compression, this.#hash)], last);
-      const postscript = encodePostscript({ footerOffset, magic: ARRAYRECORD_MAGIC });
-      await this.#append(
-        [encodeRecordChunk([postscript, postscript, postscript], { kind: 'uncompressed' }, this.#hash)],
-        last,
-      );
+      await this.#append([this.#footerChunk(writerOptions)], last);
+      await this.#append([postscriptChunk(footerOffset, this.#hash)], last);
       await this.#pool?.close();
       await this.#file.commit();
       this.#state = 'closed';
       return {
         path: this.#file.path,
         records: this.#records,
-        chunks: this.#footer.length,
+        chunks: this.#footer.length / 3,
         bytes: this.#pos,
         writerOptions,
       };
@@ -206,22 +197,54 @@ export class ArrayRecordWriter implements AsyncDisposable {
     await this.abort();
   }
 
+  /** The footer: its metadata record, then one entry per data chunk, as one chunk of records. */
+  #footerChunk(writerOptions: string): EncodedChunk {
+    const chunks = this.#footer.length / 3;
+    const metadata = encodeFooterMetadata({
+      version: 1,
+      numChunks: chunks,
+      numRecords: this.#records,
+      writerOptions,
+    });
+    const records = new ByteSink(metadata.length + 16 * chunks);
+    const sizes = [metadata.length];
+    records.push(metadata);
+    for (let i = 0; i < this.#footer.length; i += 3) {
+      const before = records.size;
+      writeFooterEntry(records, {
+        chunkOffset: this.#footer[i]!,
+        decodedDataSize: this.#footer[i + 1]!,
+        numRecords: this.#footer[i + 2]!,
+      });
+      sizes.push(records.size - before);
+    }
+    return encodeRecordChunk(records.view(), sizes, this.options.compression, this.#hash);
+  }
+
   async #submitBatch(): Promise<void> {
+    // Records are found by their lengths, so the batch buffer goes as it is: used in place when
+    // encoded on this thread, moved (and replaced) when a worker encodes it.
     const task: PackedRecords = {
-      buffer: this.#batch.buffer.slice(0, this.#batchSize),
+      buffer: this.#batch.buffer,
       lengths: Float64Array.from(this.#batchLengths),
       groupSize: this.options.groupSize,
       compression: this.options.compression,
     };
     this.#batchSize = 0;
     this.#batchLengths = [];
-    this.#pending.push(
-      this.#pool === undefined
-        ? Promise.resolve(encodePacked(task, this.#hash))
-        : this.#pool
-            .run(task, { transfer: [task.buffer, task.lengths.buffer as ArrayBuffer] })
-            .then(unpackEncoded),
-    );
+    if (this.#pool === undefined) {
+      this.#pending.push(Promise.resolve(unpackEncoded(encodePacked(task, this.#hash))));
+    } else {
+      this.#batch = this.#spareBatches.pop() ?? new Uint8Array(this.#batch.length);
+      this.#pending.push(
+        this.#pool
+          .run(task, { transfer: [task.buffer, task.lengths.buffer as ArrayBuffer] })
+          .then(({ encoded, records }) => {
+            this.#spareBatches.push(new Uint8Array(records));
+            return unpackEncoded(encoded);
+          }),
+      );
+    }
     const maxInFlight = 2 * (this.#pool?.threads ?? 0);
     while (this.#pending.length > maxInFlight) await this.#appendData(await this.#pending.shift()!);
   }
@@ -240,12 +263,7 @@ export class ArrayRecordWriter implements AsyncDisposable {
     const start = this.#pos;
     let pos = start;
     for (const chunk of chunks) {
-      if (how.indexed)
-        this.#footer.push({
-          chunkOffset: pos,
-          decodedDataSize: chunk.decodedDataSize,
-          numRecords: chunk.numRecords,
-        });
+      if (how.indexed) this.#footer.push(pos, chunk.decodedDataSize, chunk.numRecords);
       const end = chunkEnd(pos, chunk.dataSize, chunk.numRecords);
       placed.push({ chunk, begin: pos, end });
       pos = end;
@@ -270,6 +288,15 @@ export class ArrayRecordWriter implements AsyncDisposable {
 function encodeWorkerModule(): URL {
   const built = new URL('./encode-worker.js', import.meta.url);
   return existsSync(fileURLToPath(built)) ? built : new URL('./encode-worker.ts', import.meta.url);
+}
+
+/** Three copies of the postscript, uncompressed, as the reader expects in the last block. */
+function postscriptChunk(footerOffset: number, hash: RiegeliHash): EncodedChunk {
+  const postscript = encodePostscript({ footerOffset, magic: ARRAYRECORD_MAGIC });
+  const copies = new Uint8Array(3 * postscript.length);
+  for (let i = 0; i < 3; i++) copies.set(postscript, i * postscript.length);
+  const sizes = [postscript.length, postscript.length, postscript.length];
+  return encodeRecordChunk(copies, sizes, { kind: 'uncompressed' }, hash);
 }
 
 function signatureChunk(hash: RiegeliHash): EncodedChunk {

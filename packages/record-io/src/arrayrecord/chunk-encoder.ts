@@ -1,11 +1,13 @@
-import { ChunkType, encodeChunk } from './chunk.js';
+import { ByteSink } from './byte-sink.js';
+import { CHUNK_HEADER_SIZE } from './block-layout.js';
+import { ChunkType, fillChunkHeader } from './chunk.js';
 import type { EncodedChunk } from './chunk.js';
 import type { Compression } from './codecs.js';
 import { initCodecs } from './codecs.js';
 import { loadRiegeliHash } from './riegeli-hash.js';
 import type { RiegeliHash } from './riegeli-hash.js';
 import type { ArrayRecordOptions } from './writer-options.js';
-import { encodeSimpleChunk } from './simple-chunk.js';
+import { writeSimpleChunk } from './simple-chunk.js';
 
 /**
  * Records of several chunks packed into one buffer, so that a batch crosses to a worker thread as
@@ -20,35 +22,102 @@ export interface PackedRecords {
   readonly compression: Compression;
 }
 
-/** Encodes one group of records as a simple chunk: position-independent, so any thread can do it. */
+/**
+ * Builds encoded chunks straight into their packed form (see `packEncoded`): each chunk's header
+ * and data are written once, in place, into one growing buffer.
+ */
+export class PackedChunkBuilder {
+  readonly #compression: Compression;
+  readonly #hash: RiegeliHash;
+  readonly #bytes: ByteSink;
+  // dataSize, numRecords, decodedDataSize of each chunk.
+  readonly #meta: number[] = [];
+  // Where separate records are put back to back.
+  readonly #values = new ByteSink();
+
+  constructor(compression: Compression, hash: RiegeliHash, capacity?: number) {
+    this.#compression = compression;
+    this.#hash = hash;
+    this.#bytes = new ByteSink(capacity);
+  }
+
+  /**
+   * Encodes one group of records, given back to back in `values` with their `sizes`, as a simple
+   * chunk: position-independent, so any thread can do it.
+   */
+  add(values: Uint8Array, sizes: ArrayLike<number>): void {
+    const headerAt = this.#bytes.skip(CHUNK_HEADER_SIZE);
+    const counts = writeSimpleChunk(this.#bytes, values, sizes, this.#compression);
+    const dataSize = this.#bytes.size - headerAt - CHUNK_HEADER_SIZE;
+    fillChunkHeader(
+      this.#bytes.view(headerAt, headerAt + CHUNK_HEADER_SIZE),
+      { chunkType: ChunkType.simple, ...counts },
+      this.#bytes.view(headerAt + CHUNK_HEADER_SIZE),
+      this.#hash,
+    );
+    this.#meta.push(dataSize, counts.numRecords, counts.decodedDataSize);
+  }
+
+  /** Encodes separate records as chunks of `groupSize`. */
+  addRecords(records: readonly Uint8Array[], groupSize: number): void {
+    for (let first = 0; first < records.length; first += groupSize) {
+      const group = records.slice(first, first + groupSize);
+      if (group.length === 1) {
+        this.add(group[0]!, [group[0]!.length]);
+        continue;
+      }
+      this.#values.clear();
+      for (const record of group) this.#values.push(record);
+      this.add(
+        this.#values.view(),
+        group.map((r) => r.length),
+      );
+    }
+  }
+
+  /** The chunks added so far, packed in one buffer. */
+  finish(): ArrayBuffer {
+    const metaBytes = 8 * (1 + this.#meta.length);
+    const buffer = new ArrayBuffer(metaBytes + this.#bytes.size);
+    const meta = new Float64Array(buffer, 0, 1 + this.#meta.length);
+    meta[0] = this.#meta.length / 3;
+    meta.set(this.#meta, 1);
+    new Uint8Array(buffer, metaBytes).set(this.#bytes.view());
+    return buffer;
+  }
+}
+
+/** What an encoding worker returns: the packed chunks, and the task's records buffer to reuse. */
+export interface EncodedBatch {
+  readonly encoded: ArrayBuffer;
+  readonly records: ArrayBuffer;
+}
+
+/** Encodes one group of records, given back to back in `values` with their `sizes`, as a simple chunk. */
 export function encodeRecordChunk(
-  records: readonly Uint8Array[],
+  values: Uint8Array,
+  sizes: ArrayLike<number>,
   compression: Compression,
   hash: RiegeliHash,
 ): EncodedChunk {
-  const simple = encodeSimpleChunk(records, compression);
-  return encodeChunk(
-    { chunkType: ChunkType.simple, numRecords: simple.numRecords, decodedDataSize: simple.decodedDataSize },
-    simple.data,
-    hash,
-  );
+  const builder = new PackedChunkBuilder(compression, hash, CHUNK_HEADER_SIZE + values.length + 64);
+  builder.add(values, sizes);
+  return unpackEncoded(builder.finish())[0]!;
 }
 
-export function encodePacked(task: PackedRecords, hash: RiegeliHash): EncodedChunk[] {
+/** Encodes a batch of packed records as chunks of `groupSize`, in packed form. */
+export function encodePacked(task: PackedRecords, hash: RiegeliHash): ArrayBuffer {
   const bytes = new Uint8Array(task.buffer);
-  const chunks: EncodedChunk[] = [];
+  const builder = new PackedChunkBuilder(task.compression, hash, task.buffer.byteLength + (1 << 12));
   let offset = 0;
   for (let first = 0; first < task.lengths.length; first += task.groupSize) {
-    const records: Uint8Array[] = [];
-    const last = Math.min(first + task.groupSize, task.lengths.length);
-    for (let i = first; i < last; i++) {
-      const length = task.lengths[i]!;
-      records.push(bytes.subarray(offset, offset + length));
-      offset += length;
-    }
-    chunks.push(encodeRecordChunk(records, task.compression, hash));
+    const sizes = task.lengths.subarray(first, Math.min(first + task.groupSize, task.lengths.length));
+    let length = 0;
+    for (let i = 0; i < sizes.length; i++) length += sizes[i]!;
+    builder.add(bytes.subarray(offset, offset + length), sizes);
+    offset += length;
   }
-  return chunks;
+  return builder.finish();
 }
 
 // Encoded chunks travel back as one buffer: [count, (dataSize, numRecords, decodedDataSize)*count]
@@ -103,13 +172,9 @@ export async function createChunkEncoder(
 ): Promise<(records: readonly Uint8Array[]) => ArrayBuffer> {
   const [hash] = await Promise.all([loadRiegeliHash(), initCodecs()]);
   return (records) => {
-    const chunks: EncodedChunk[] = [];
-    for (let first = 0; first < records.length; first += options.groupSize) {
-      chunks.push(
-        encodeRecordChunk(records.slice(first, first + options.groupSize), options.compression, hash),
-      );
-    }
-    return packEncoded(chunks);
+    const builder = new PackedChunkBuilder(options.compression, hash);
+    builder.addRecords(records, options.groupSize);
+    return builder.finish();
   };
 }
 

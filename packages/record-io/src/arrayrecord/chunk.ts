@@ -30,15 +30,25 @@ export function encodeChunk(
   hash: RiegeliHash,
 ): EncodedChunk {
   const header = new Uint8Array(CHUNK_HEADER_SIZE);
-  const view = new DataView(header.buffer);
+  fillChunkHeader(header, fields, data, hash);
+  return { ...fields, dataSize: data.length, header, data };
+}
+
+/** Writes the 40-byte header (hashes included) of a chunk holding `data` into `header`. */
+export function fillChunkHeader(
+  header: Uint8Array,
+  fields: Omit<ChunkHeader, 'dataSize'>,
+  data: Uint8Array,
+  hash: RiegeliHash,
+): void {
+  const view = new DataView(header.buffer, header.byteOffset, CHUNK_HEADER_SIZE);
   setU64(view, 8, data.length);
   header.set(hash(data), 16);
   // type | num_records << 8, as two 32-bit halves (num_records < 2^53 here).
   view.setUint32(24, (fields.chunkType | ((fields.numRecords % 2 ** 24) << 8)) >>> 0, true);
   view.setUint32(28, Math.floor(fields.numRecords / 2 ** 24), true);
   setU64(view, 32, fields.decodedDataSize);
-  header.set(hash(header.subarray(8)), 0);
-  return { ...fields, dataSize: data.length, header, data };
+  header.set(hash(header.subarray(8, CHUNK_HEADER_SIZE)), 0);
 }
 
 /**

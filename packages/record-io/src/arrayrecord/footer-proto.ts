@@ -1,5 +1,6 @@
 // The three protobuf messages of ArrayRecord (cpp/layout.proto), by hand: proto2, every field
 // written in ascending field order as the current writer does; read in any order.
+import type { ByteSink } from './byte-sink.js';
 import { pushVarint, readVarint } from './varint.js';
 
 export const ARRAYRECORD_MAGIC = 0x71930e704fdae05en;
@@ -22,12 +23,14 @@ export interface Postscript {
   readonly magic: bigint;
 }
 
-export function encodeFooterEntry(entry: ArrayRecordFooterEntry): Uint8Array {
-  const out: number[] = [];
-  field(out, 1, entry.chunkOffset);
-  field(out, 2, entry.decodedDataSize);
-  field(out, 3, entry.numRecords);
-  return Uint8Array.from(out);
+/** Appends one `ArrayRecordFooter` message (written in place: a file has one per chunk). */
+export function writeFooterEntry(out: ByteSink, entry: ArrayRecordFooterEntry): void {
+  out.pushVarint(1 << 3);
+  out.pushVarint(entry.chunkOffset);
+  out.pushVarint(2 << 3);
+  out.pushVarint(entry.decodedDataSize);
+  out.pushVarint(3 << 3);
+  out.pushVarint(entry.numRecords);
 }
 
 export function encodeFooterMetadata(metadata: FooterMetadata): Uint8Array {

@@ -1,69 +1,46 @@
 import { COMPRESSION_BYTE, compressBlock, decompressBlock } from './codecs.js';
 import type { Compression } from './codecs.js';
-import { pushVarint, readVarint } from './varint.js';
+import { readVarint } from './varint.js';
+import { ByteSink } from './byte-sink.js';
 
-export interface SimpleChunkData {
-  readonly data: Uint8Array;
+export interface SimpleChunkCounts {
   readonly numRecords: number;
   readonly decodedDataSize: number;
 }
 
+// Per-thread scratch space for a chunk's sizes and its compressed sizes block.
+const sizesScratch = new ByteSink(64);
+const blockScratch = new ByteSink(64);
+
 /**
- * The data of a simple chunk ('r'): compression byte, the length of the sizes block, the sizes
- * block (record sizes as varints), then the values block (the records back to back). Each block
- * is compressed on its own and, when compressed, prefixed by its decompressed length.
+ * Writes the data of a simple chunk ('r') into `out`: compression byte, the length of the sizes
+ * block, the sizes block (record sizes as varints), then the values block (the records back to
+ * back). Each block is compressed on its own and, when compressed, prefixed by its decompressed
+ * length. `values` holds the records back to back; `sizes` their lengths.
  */
-export function encodeSimpleChunk(records: readonly Uint8Array[], compression: Compression): SimpleChunkData {
-  const sizes: number[] = [];
-  let decodedDataSize = 0;
-  for (const record of records) {
-    pushVarint(sizes, record.length);
-    decodedDataSize += record.length;
-  }
-  const head: number[] = [COMPRESSION_BYTE[compression.kind]];
+export function writeSimpleChunk(
+  out: ByteSink,
+  values: Uint8Array,
+  sizes: ArrayLike<number>,
+  compression: Compression,
+): SimpleChunkCounts {
+  sizesScratch.clear();
+  for (let i = 0; i < sizes.length; i++) sizesScratch.pushVarint(sizes[i]!);
+  out.pushByte(COMPRESSION_BYTE[compression.kind]);
   if (compression.kind === 'uncompressed') {
-    // Uncompressed: the records go straight into the chunk data, copied once.
-    pushVarint(head, sizes.length);
-    const data = new Uint8Array(head.length + sizes.length + decodedDataSize);
-    data.set(head, 0);
-    data.set(sizes, head.length);
-    let at = head.length + sizes.length;
-    for (const record of records) {
-      data.set(record, at);
-      at += record.length;
-    }
-    return { data, numRecords: records.length, decodedDataSize };
+    out.pushVarint(sizesScratch.size);
+    out.push(sizesScratch.view());
+    out.push(values);
+  } else {
+    blockScratch.clear();
+    blockScratch.pushVarint(sizesScratch.size);
+    blockScratch.push(compressBlock(compression, sizesScratch.view()));
+    out.pushVarint(blockScratch.size);
+    out.push(blockScratch.view());
+    out.pushVarint(values.length);
+    out.push(compressBlock(compression, values));
   }
-  const values = records.length === 1 ? records[0]! : concatRecords(records, decodedDataSize);
-  const sizesBlock = block(compression, Uint8Array.from(sizes));
-  const valuesBlock = block(compression, values);
-  pushVarint(head, sizesBlock.length);
-  const data = new Uint8Array(head.length + sizesBlock.length + valuesBlock.length);
-  data.set(head, 0);
-  data.set(sizesBlock, head.length);
-  data.set(valuesBlock, head.length + sizesBlock.length);
-  return { data, numRecords: records.length, decodedDataSize };
-}
-
-function concatRecords(records: readonly Uint8Array[], total: number): Uint8Array {
-  const values = new Uint8Array(total);
-  let at = 0;
-  for (const record of records) {
-    values.set(record, at);
-    at += record.length;
-  }
-  return values;
-}
-
-function block(compression: Compression, raw: Uint8Array): Uint8Array {
-  if (compression.kind === 'uncompressed') return raw;
-  const compressed = compressBlock(compression, raw);
-  const prefix: number[] = [];
-  pushVarint(prefix, raw.length);
-  const out = new Uint8Array(prefix.length + compressed.length);
-  out.set(prefix, 0);
-  out.set(compressed, prefix.length);
-  return out;
+  return { numRecords: sizes.length, decodedDataSize: values.length };
 }
 
 /** Splits a simple chunk's data back into records (views into one decompressed buffer). */
