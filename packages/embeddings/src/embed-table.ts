@@ -143,14 +143,21 @@ async function runPipeline(
   const reasons: Record<string, number> = {};
   let total = pending;
 
-  // Stage 2: tokenise on this thread while the model thread works through the previous window.
+  // Stage 2: tokenise (on the tokenizer's thread) while the model thread works through the previous window.
   // A finished window is handed on at once, even while the claims wait for rows other runs hold:
   // holding it back until the next window arrives could leave two runs waiting on each other.
   async function* embedWindows(windows: AsyncIterable<ClaimedWindow>): AsyncGenerator<EmbeddedWindow> {
     type Step = { kind: 'window'; result: IteratorResult<ClaimedWindow> } | { kind: 'embedded' };
     const iterator = windows[Symbol.asyncIterator]();
     const inFlight: { window: ClaimedWindow; embedded: Promise<EmbeddedTexts> }[] = [];
-    let next: Promise<Step> | undefined = iterator.next().then((result) => ({ kind: 'window', result }));
+    // The next window is asked for early, and raced only while fewer than two are in flight: a
+    // rejection meanwhile (an abort) is handled where it is awaited, not reported as unhandled.
+    const nextWindow = (): Promise<Step> => {
+      const step = iterator.next().then((result): Step => ({ kind: 'window', result }));
+      step.catch(() => undefined);
+      return step;
+    };
+    let next: Promise<Step> | undefined = nextWindow();
     try {
       while (next !== undefined || inFlight.length > 0) {
         const racers: Promise<Step>[] = [];
@@ -169,12 +176,12 @@ async function runPipeline(
         }
         const window = step.result.value;
         const t0 = performance.now();
-        const tokenized = embedder.tokenize(window.texts);
+        const tokenized = await embedder.tokenizeInWorker(window.texts);
         stats.tokenizeMs += performance.now() - t0;
         const embedded = embedder.embedTokenized(tokenized);
         embedded.catch(() => undefined);
         inFlight.push({ window, embedded });
-        next = iterator.next().then((result) => ({ kind: 'window', result }));
+        next = nextWindow();
       }
     } finally {
       await Promise.allSettled(inFlight.map((f) => f.embedded));

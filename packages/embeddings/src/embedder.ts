@@ -11,6 +11,7 @@ import { loadModelFiles } from './model.js';
 import type { ModelFiles } from './model.js';
 import { tokenizeTexts } from './tokenize.js';
 import type { RowFailure, TokenizedTexts } from './tokenize.js';
+import type { TokenizeTask } from './tokenize-worker.js';
 
 export interface EmbedderOptions {
   /** Model directory: model.onnx, tokenizer.json, optional prepkit.json. */
@@ -98,6 +99,8 @@ export class Embedder implements AsyncDisposable {
   readonly options: ResolvedEmbedderOptions;
   readonly model: ModelFiles;
   readonly #pool: WorkerPool<BatchTask, BatchResult> | undefined;
+  // Tokenises on its own thread for `tokenizeInWorker` (none when `inProcess`).
+  readonly #tokenizerPool: WorkerPool<TokenizeTask, TokenizedTexts> | undefined;
   readonly #encoder: EncoderSession | undefined;
   /** Length of the vectors (known after `open`, which embeds one text to load the model). */
   dim = 0;
@@ -112,6 +115,10 @@ export class Embedder implements AsyncDisposable {
     this.model = model;
     this.#pool = pool;
     this.#encoder = encoder;
+    this.#tokenizerPool =
+      pool === undefined
+        ? undefined
+        : new WorkerPool({ filename: workerModule('tokenize-worker'), threads: 1 });
   }
 
   static async open(options: EmbedderOptions): Promise<Embedder> {
@@ -122,7 +129,10 @@ export class Embedder implements AsyncDisposable {
       const encoder = await openEncoderSession(model.modelPath, resolved.threads, resolved.device);
       embedder = new Embedder(resolved, model, undefined, encoder);
     } else {
-      const pool = new WorkerPool<BatchTask, BatchResult>({ filename: workerModule(), threads: 1 });
+      const pool = new WorkerPool<BatchTask, BatchResult>({
+        filename: workerModule('inference-worker'),
+        threads: 1,
+      });
       embedder = new Embedder(resolved, model, pool, undefined);
     }
     try {
@@ -140,6 +150,15 @@ export class Embedder implements AsyncDisposable {
   /** Tokenises texts (null and empty ones get a failure). Runs on the calling thread. */
   tokenize(texts: readonly (string | null)[]): TokenizedTexts {
     return tokenizeTexts(this.model.tokenizer, texts, this.model.config.maxLength, this.model.wordLocal);
+  }
+
+  /**
+   * `tokenize` on a worker thread of its own, so that the calling thread stays free (on the
+   * calling thread when the embedder runs `inProcess`). Same result.
+   */
+  async tokenizeInWorker(texts: readonly (string | null)[]): Promise<TokenizedTexts> {
+    if (this.#tokenizerPool === undefined) return this.tokenize(texts);
+    return this.#tokenizerPool.run({ model: this.model.dir, texts });
   }
 
   /** Embeds texts, in input order. */
@@ -218,6 +237,7 @@ export class Embedder implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
+    await this.#tokenizerPool?.close();
     await this.#pool?.close();
     await this.#encoder?.session.release();
   }
@@ -227,8 +247,8 @@ export class Embedder implements AsyncDisposable {
   }
 }
 
-/** The worker module: the built JavaScript next to this file, else the TypeScript source (tests, benches). */
-function workerModule(): URL {
-  const built = new URL('./inference-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : new URL('./inference-worker.ts', import.meta.url);
+/** A worker module: the built JavaScript next to this file, else the TypeScript source (tests, benches). */
+function workerModule(name: 'inference-worker' | 'tokenize-worker'): URL {
+  const built = new URL(`./${name}.js`, import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : new URL(`./${name}.ts`, import.meta.url);
 }

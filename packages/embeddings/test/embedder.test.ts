@@ -40,6 +40,21 @@ const TEXTS = [
 ];
 
 describe('Embedder', () => {
+  it('tokenises on its worker thread exactly as on the calling thread', async () => {
+    const texts = [...TEXTS, null, '   ', 'broken \uD800 text', 'word '.repeat(400)];
+    const here = embedder.tokenize(texts);
+    const there = await embedder.tokenizeInWorker(texts);
+    expect(there.ids).toEqual(here.ids);
+    expect(there.offsets).toEqual(here.offsets);
+    expect(here.failures.slice(TEXTS.length, TEXTS.length + 3)).toEqual([
+      'null_text',
+      'empty_text',
+      'invalid_utf8',
+    ]);
+    expect(there.failures).toEqual(here.failures);
+    expect(there.truncated).toBe(1);
+  });
+
   it('gives each text in a padded batch the vector it gets alone', async () => {
     const together = await embedder.embed(TEXTS);
     expect(together.batches).toBeLessThan(TEXTS.length);
