@@ -20,9 +20,10 @@ export {
   nonNegativeInteger,
   positiveInteger,
   positiveNumber,
+  quietProgram,
   runInterruptible,
 } from './cli-args.js';
-export type { CliIo } from './cli-args.js';
+export type { CliIo, CommandLineOutcome, QuietProgram } from './cli-args.js';
 export { digestOutputs, sha256File } from './output-digest.js';
 export type { OutputDigest } from './output-digest.js';
 export { RssSampler } from './rss-sampler.js';

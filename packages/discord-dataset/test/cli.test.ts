@@ -245,7 +245,7 @@ describe('main', () => {
     expect(result.stderr).not.toContain('wrong-secret-123');
     const lines = result.stderr.trimEnd().split('\n');
     expect(lines.at(-1)).toMatch(
-      /^discord-dataset prepare: cannot connect to postgresql:\/\/[^:]+:\*\*\*@.*password authentication failed/,
+      /^discord-dataset prepare: cannot connect to postgres(ql)?:\/\/[^:]+:\*\*\*@.*password authentication failed/,
     );
     expect(lines.filter((l) => l.startsWith('discord-dataset prepare:'))).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { fraction, nonNegativeInteger, positiveInteger } from '@prepkit/bench-harness';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { fraction, nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness';
 import type { BenchDatabaseOptions } from '../bench-database.js';
 import { UsageError } from '../errors.js';
 import type { GenerateToDatabaseOptions } from '../generate.js';
@@ -50,13 +51,10 @@ Examples:
  */
 export function parseArgs(argv: readonly string[]): CliCommand {
   let parsed: CliCommand | undefined;
-  let out = '';
-  const program = new Command()
-    .name('discord-dataset')
+  const cli = quietProgram('discord-dataset', (message) => new UsageError(message));
+  const program = cli.program
     .description('Discord history in PostgreSQL -> reply chains -> train/valid fine-tuning JSONL.')
     .version(`${TOOL.name} ${TOOL.version}`, '-V, --version')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (out += s), writeErr: () => {} })
     .showSuggestionAfterError(true)
     .addHelpText('after', EXAMPLES);
   const output = (command: Command): Command =>
@@ -228,17 +226,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       },
     );
 
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')
-        return { kind: 'help', text: out };
-      if (error.code === 'commander.version') return { kind: 'version', text: out };
-      throw new UsageError(error.message.replace(/^error: /, ''));
-    }
-    throw error;
-  }
+  const outcome = cli.parse(argv);
+  if (outcome.kind !== 'parsed') return outcome;
   return parsed ?? { kind: 'help', text: program.helpInformation() };
 }
 

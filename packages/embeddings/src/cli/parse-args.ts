@@ -1,5 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
-import { nonNegativeInteger, positiveInteger } from '@prepkit/bench-harness';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness';
 import type { EmbedTableOptions } from '../embed-options.js';
 import type { GenerateOptions } from '../generate.js';
 import type { SearchOptions } from '../search.js';
@@ -40,14 +41,11 @@ Examples:
 /** Parses the command line onto the library's options. Pure: nothing runs, nothing exits. */
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedCommand {
   let parsed: ParsedCommand | undefined;
-  let helpText = '';
-  const program = new Command()
-    .name('embeddings')
+  const cli = quietProgram('embeddings', (message) => new UsageError(message));
+  const program = cli.program
     .description('PostgreSQL text rows → ONNX sentence embeddings → written back, resumable.')
     .version(PACKAGE_VERSION)
-    .addHelpText('after', EXAMPLES)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (helpText += s), writeErr: (s) => (helpText += s) });
+    .addHelpText('after', EXAMPLES);
 
   const database = (o: Record<string, unknown>): string => {
     const db = (o.db as string | undefined) ?? env.DATABASE_URL;
@@ -185,18 +183,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       };
     });
 
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (
-      error instanceof CommanderError &&
-      ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
-    ) {
-      return { command: 'help', text: helpText };
-    }
-    if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''));
-    throw error;
-  }
+  const outcome = cli.parse(argv);
+  if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
   if (parsed === undefined) return { command: 'help', text: program.helpInformation() + EXAMPLES + '\n' };
   return parsed;
 }

@@ -1,5 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { nonNegativeInteger, positiveInteger } from '@prepkit/bench-harness';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness';
 import { CONFIG_KEYS } from '../config.js';
 import type { ConfigValues } from '../config.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -55,14 +56,11 @@ Examples:
 /** Parses the command line. Pure: nothing runs, nothing exits. */
 export function parseArgs(argv: readonly string[]): ParsedCommand {
   let parsed: ParsedCommand | undefined;
-  let helpText = '';
-  const program = new Command()
-    .name('market-samples')
+  const cli = quietProgram('market-samples', (message) => new UsageError(message));
+  const program = cli.program
     .description('OHLCV bars → windowed, scaled, labelled samples in zstd Parquet.')
     .version(PACKAGE_VERSION)
-    .addHelpText('after', EXAMPLES)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (helpText += s), writeErr: (s) => (helpText += s) });
+    .addHelpText('after', EXAMPLES);
 
   const build = program
     .command('build')
@@ -144,18 +142,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       parsed = { command: 'inspect', target, row: o.row, json: o.json };
     });
 
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (
-      error instanceof CommanderError &&
-      ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
-    ) {
-      return { command: 'help', text: helpText };
-    }
-    if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''));
-    throw error;
-  }
+  const outcome = cli.parse(argv);
+  if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
   if (parsed === undefined) return { command: 'help', text: program.helpInformation() + EXAMPLES + '\n' };
   return parsed;
 }

@@ -1,5 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
-import { fraction, integer, positiveInteger, positiveNumber } from '@prepkit/bench-harness';
+import { Option } from 'commander';
+import { fraction, integer, positiveInteger, positiveNumber, quietProgram } from '@prepkit/bench-harness';
 import type { BuildOptions } from '../build-options.js';
 import { PACKAGE_VERSION } from '../version.js';
 
@@ -42,16 +42,13 @@ Examples:
 /** Parses the command line onto the library's options. Pure: nothing runs, nothing exits. */
 export function parseArgs(argv: readonly string[]): ParsedCommand {
   let parsed: ParsedCommand | undefined;
-  let helpText = '';
-  const program = new Command()
-    .name('probe-rows')
+  const cli = quietProgram('probe-rows', (message) => new UsageError(message));
+  const program = cli.program
     .description(
       'Parquet measurements → one time-ordered Arrow record per probe → ArrayRecord train/test files.',
     )
     .version(PACKAGE_VERSION)
-    .addHelpText('after', EXAMPLES)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (helpText += s), writeErr: (s) => (helpText += s) });
+    .addHelpText('after', EXAMPLES);
 
   program
     .command('build')
@@ -130,18 +127,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       parsed = { command: 'import-atlas', inputs, output: o.output, json: o.json };
     });
 
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (
-      error instanceof CommanderError &&
-      ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
-    ) {
-      return { command: 'help', text: helpText };
-    }
-    if (error instanceof CommanderError) throw new UsageError(error.message.replace(/^error: /, ''));
-    throw error;
-  }
+  const outcome = cli.parse(argv);
+  if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
   if (parsed === undefined) return { command: 'help', text: program.helpInformation() + EXAMPLES + '\n' };
   return parsed;
 }
