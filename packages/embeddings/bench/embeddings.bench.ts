@@ -128,7 +128,8 @@ async function originalVsOurs(
       rows,
       threads: THREADS,
       model: 'tiny (2 layers, hidden 32)',
-      fetchSize: 1024,
+      fetchSize: lib.DEFAULT_EMBED_TABLE_OPTIONS.fetchSize,
+      commitEvery: lib.DEFAULT_EMBED_TABLE_OPTIONS.commitEvery,
       maxBatchTokens: 8192,
     },
     noSave: flags.noSave,
@@ -158,10 +159,11 @@ async function modelVsPipeline(
         embedder = await lib.Embedder.open({ model, threads: THREADS, batchOrder });
       },
       async run() {
-        // Windows of 1024 texts as the pipeline claims them, tokenised before the clock matters.
+        // Windows as the pipeline claims them, tokenised before the clock matters.
+        const size = lib.DEFAULT_EMBED_TABLE_OPTIONS.fetchSize;
         const windows = [];
-        for (let i = 0; i < texts.length; i += 1024)
-          windows.push(embedder!.tokenize(texts.slice(i, i + 1024).map((t) => t.content)));
+        for (let i = 0; i < texts.length; i += size)
+          windows.push(embedder!.tokenize(texts.slice(i, i + size).map((t) => t.content)));
         const started = performance.now();
         let tokens = 0;
         let padded = 0;
@@ -225,7 +227,13 @@ async function modelVsPipeline(
     baseline: 'model only, length-sorted',
     warmup: 0,
     repeats: 1,
-    params: { rows, threads: THREADS, fetchSize: 1024, maxBatchTokens: 8192, maxLength: 256 },
+    params: {
+      rows,
+      threads: THREADS,
+      fetchSize: lib.DEFAULT_EMBED_TABLE_OPTIONS.fetchSize,
+      maxBatchTokens: 8192,
+      maxLength: 256,
+    },
     noSave: flags.noSave,
     ...(flags.variants === undefined ? {} : { only: flags.variants }),
   });

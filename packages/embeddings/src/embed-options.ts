@@ -10,7 +10,7 @@ export interface EmbedTableOptions extends TargetNames {
   db: string;
   /** Model directory (model.onnx, tokenizer.json, optional prepkit.json). */
   model: string;
-  /** Rows claimed per query: the window sorted by length and cut into batches. Default: 1024. */
+  /** Rows claimed per query: the window sorted by length and cut into batches. Default: 8192. */
   fetchSize?: number;
   /** Padded tokens per model batch. Default: 8192. */
   maxBatchTokens?: number;
@@ -18,7 +18,7 @@ export interface EmbedTableOptions extends TargetNames {
   maxBatchSize?: number;
   /** ONNX Runtime intra-op threads. Default: `os.availableParallelism()`. */
   threads?: number;
-  /** Windows written per transaction. Default: 4. */
+  /** Windows written per transaction. Default: 1. */
   commitEvery?: number;
   /** Default: `cpu`. */
   device?: Device;
@@ -39,10 +39,13 @@ export const DEFAULT_EMBED_TABLE_OPTIONS = Object.freeze({
   idColumn: 'id',
   textColumn: 'content',
   vectorColumn: 'embedding',
-  fetchSize: 1024,
+  // Windows of 8192 rows, one transaction each: 100K rows with the tiny model took ~7.0 s against
+  // ~8.5 s with 1024-row windows committed four at a time (fewer claim and UPDATE statements, and
+  // longer windows sort into batches with less padding); a killed run redoes at most one window.
+  fetchSize: 8192,
   maxBatchTokens: DEFAULT_MAX_BATCH_TOKENS,
   maxBatchSize: DEFAULT_MAX_BATCH_SIZE,
-  commitEvery: 4,
+  commitEvery: 1,
   device: 'cpu' satisfies Device,
   batchOrder: 'length' satisfies BatchOrder,
   vectorType: 'real[]' satisfies VectorType,

@@ -59,7 +59,7 @@ describe('parseArgs', () => {
         fetchSize: 64,
         threads: 2,
         maxBatchTokens: 8192,
-        commitEvery: 4,
+        commitEvery: 1,
         device: 'cpu',
         retryErrors: true,
       },

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness';
+import { DEFAULT_EMBED_TABLE_OPTIONS as DEFAULTS } from '../embed-options.js';
 import type { EmbedTableOptions } from '../embed-options.js';
 import type { GenerateOptions } from '../generate.js';
 import type { SearchOptions } from '../search.js';
@@ -93,11 +94,21 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       'embed every row without a vector and write the vectors back (resumable, shareable by several runs)',
     )
     .requiredOption('--model <dir>', 'model directory: model.onnx, tokenizer.json, optional prepkit.json')
-    .option('--fetch-size <n>', 'rows claimed per query (one length-sorted window)', positiveInteger, 1024)
-    .option('--max-batch-tokens <n>', 'padded tokens per model batch', positiveInteger, 8192)
-    .option('--max-batch-size <n>', 'texts per model batch at most', positiveInteger, 256)
+    .option(
+      '--fetch-size <n>',
+      'rows claimed per query (one length-sorted window)',
+      positiveInteger,
+      DEFAULTS.fetchSize,
+    )
+    .option(
+      '--max-batch-tokens <n>',
+      'padded tokens per model batch',
+      positiveInteger,
+      DEFAULTS.maxBatchTokens,
+    )
+    .option('--max-batch-size <n>', 'texts per model batch at most', positiveInteger, DEFAULTS.maxBatchSize)
     .option('--threads <n>', 'ONNX Runtime threads (default: available cores)', positiveInteger)
-    .option('--commit-every <n>', 'windows written per transaction', positiveInteger, 4)
+    .option('--commit-every <n>', 'windows written per transaction', positiveInteger, DEFAULTS.commitEvery)
     .addOption(
       new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'),
     )
