@@ -25,6 +25,7 @@ export {
 } from './cli-args.js';
 export type { CliIo, CommandLineOutcome, QuietProgram } from './cli-args.js';
 export { digestOutputs, sha256File } from './output-digest.js';
+export { Prng, Sfc32 } from './prng.js';
 export type { OutputDigest } from './output-digest.js';
 export { RssSampler } from './rss-sampler.js';
 export { resourceSnapshot } from './resource-usage.js';

@@ -3,7 +3,7 @@ import { WRITE_COLUMNS, openDatabase, requireColumns } from './database.js';
 import { AbortedError, InvalidOptionError, throwIfAborted } from './errors.js';
 import type { ProgressReporter } from './progress.js';
 import { noProgress } from './progress.js';
-import { Prng } from './prng.js';
+import { Prng } from '@prepkit/bench-harness';
 
 export interface GenerateOptions {
   /** Messages to generate. */

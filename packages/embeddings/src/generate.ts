@@ -1,6 +1,6 @@
 import { bulkInsert, createPool, describeFailure, passwordOf, quoteIdentifier } from '@prepkit/db-cursors';
 import { EmbeddingsInputError } from './errors.js';
-import { Prng } from './prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import { parseTableName } from './target-table.js';
 import { COMMON_WORDS, SYLLABLES } from './test-model/vocabulary.js';
 import { quoteTable } from '@prepkit/db-cursors';

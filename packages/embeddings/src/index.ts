@@ -35,5 +35,5 @@ export { poolTokens, normalizeRows } from './inference.js';
 export type { Device } from './inference.js';
 export { parseTableName } from './target-table.js';
 export type { TableStatus, TargetNames, VectorType } from './target-table.js';
-export { Prng } from './prng.js';
+export { Prng } from '@prepkit/bench-harness';
 export { EmbeddingsError, EmbeddingsInputError, ModelError } from './errors.js';

@@ -8,7 +8,7 @@ import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedTable } from '../src/embed-table.js';
 import { generateTexts } from '../src/generate.js';
-import { Prng } from '../src/prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import { makeTestModel } from '../src/test-model/make-test-model.js';
 import { logVectorWrites, query, sleep, startCli } from './helpers.js';
 

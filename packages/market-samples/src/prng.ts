@@ -1,12 +1,10 @@
+import { Sfc32 } from '@prepkit/bench-harness';
+
 /**
  * A small seeded PRNG (sfc32, seeded through splitmix32 from a seed and a stream number), so that
  * independent streams (one per chunk of samples, one per ticker) are reproducible on any thread.
  */
-export class Rng {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
+export class Rng extends Sfc32 {
   #spare: number | undefined;
 
   constructor(seed: number, stream = 0) {
@@ -19,21 +17,10 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.#a = next();
-    this.#b = next();
-    this.#c = next();
-    this.#d = next();
-    for (let i = 0; i < 12; i++) this.nextUint32();
-  }
-
-  nextUint32(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
-    return t >>> 0;
+    const a = next();
+    const b = next();
+    const c = next();
+    super(a, b, c, next());
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

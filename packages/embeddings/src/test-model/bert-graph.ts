@@ -1,4 +1,4 @@
-import { Prng } from '../prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import {
   ELEM_FLOAT,
   ELEM_INT64,

@@ -1,4 +1,4 @@
-import { Prng } from '../prng.js';
+import { Prng } from '@prepkit/bench-harness';
 
 /** The special tokens of the generated vocabularies, at these ids. */
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
