@@ -41,7 +41,8 @@ export const DEFAULT_EMBED_TABLE_OPTIONS = Object.freeze({
   vectorColumn: 'embedding',
   // Windows of 8192 rows, one transaction each: 100K rows with the tiny model took ~7.0 s against
   // ~8.5 s with 1024-row windows committed four at a time (fewer claim and UPDATE statements, and
-  // longer windows sort into batches with less padding); a killed run redoes at most one window.
+  // longer windows sort into batches with less padding). A killed run loses the windows claimed but not
+  // yet committed (a few, with the stages' prefetching); their rows are embedded again on resume.
   fetchSize: 8192,
   maxBatchTokens: DEFAULT_MAX_BATCH_TOKENS,
   maxBatchSize: DEFAULT_MAX_BATCH_SIZE,

@@ -118,6 +118,7 @@ export class ArrayRecordWriter implements AsyncDisposable {
   /** Adds one record. Waits when too many chunks are being encoded, so memory stays bounded. */
   async write(record: Uint8Array | string): Promise<void> {
     if (this.#state !== 'open') throw new InvalidOptionError(`cannot write: the writer is ${this.#state}`);
+    if (this.#partialChunkWritten) throw this.#partialChunkNotLast();
     const bytes = typeof record === 'string' ? new TextEncoder().encode(record) : record;
     if (this.#batchSize + bytes.length > this.#batch.length) {
       const grown = new Uint8Array(Math.max(2 * this.#batch.length, this.#batchSize + bytes.length));
@@ -142,13 +143,24 @@ export class ArrayRecordWriter implements AsyncDisposable {
    */
   async writeEncoded(encoded: ArrayBuffer): Promise<void> {
     if (this.#state !== 'open') throw new InvalidOptionError(`cannot write: the writer is ${this.#state}`);
+    // Records from write() that do not fill a group would become a short chunk in mid-file.
+    const loose = this.#batchLengths.length % this.options.groupSize;
+    if (loose !== 0 || this.#partialChunkWritten) {
+      throw loose !== 0
+        ? new InvalidOptionError(
+            `cannot append encoded chunks after ${loose} record(s) from write() that do not fill a group of group_size (${this.options.groupSize})`,
+          )
+        : this.#partialChunkNotLast();
+    }
     if (this.#batchLengths.length > 0) await this.#submitBatch();
     while (this.#pending.length > 0) await this.#appendData(await this.#pending.shift()!);
     const chunks = unpackEncoded(encoded);
     for (const chunk of chunks) {
-      if (this.#partialChunkWritten) {
+      if (this.#partialChunkWritten) throw this.#partialChunkNotLast();
+      // Readers find record i in chunk i / group_size: a larger chunk would shift every later record.
+      if (chunk.numRecords > this.options.groupSize) {
         throw new InvalidOptionError(
-          `a chunk of fewer than group_size (${this.options.groupSize}) records must be the last of the file`,
+          `an encoded chunk holds ${chunk.numRecords} records, more than group_size (${this.options.groupSize}): encode with this writer's options`,
         );
       }
       this.#partialChunkWritten = chunk.numRecords < this.options.groupSize;
@@ -232,21 +244,31 @@ export class ArrayRecordWriter implements AsyncDisposable {
     };
     this.#batchSize = 0;
     this.#batchLengths = [];
+    // A batch buffer that grew for a huge record is not kept: buffers in rotation stay near batchBytes.
+    const keep = 2 * Math.max(this.#batchBytes, 1 << 16);
     if (this.#pool === undefined) {
       this.#pending.push(Promise.resolve(unpackEncoded(encodePacked(task, this.#hash))));
+      if (this.#batch.length > keep) this.#batch = new Uint8Array(keep);
     } else {
-      this.#batch = this.#spareBatches.pop() ?? new Uint8Array(this.#batch.length);
-      this.#pending.push(
-        this.#pool
-          .run(task, { transfer: [task.buffer, task.lengths.buffer as ArrayBuffer] })
-          .then(({ encoded, records }) => {
-            this.#spareBatches.push(new Uint8Array(records));
-            return unpackEncoded(encoded);
-          }),
-      );
+      this.#batch = this.#spareBatches.pop() ?? new Uint8Array(Math.min(this.#batch.length, keep));
+      const encoded = this.#pool
+        .run(task, { transfer: [task.buffer, task.lengths.buffer as ArrayBuffer] })
+        .then(({ encoded, records }) => {
+          if (records.byteLength <= keep) this.#spareBatches.push(new Uint8Array(records));
+          return unpackEncoded(encoded);
+        });
+      // Awaited in order later; a failure meanwhile must not count as an unhandled rejection.
+      encoded.catch(() => undefined);
+      this.#pending.push(encoded);
     }
     const maxInFlight = 2 * (this.#pool?.threads ?? 0);
     while (this.#pending.length > maxInFlight) await this.#appendData(await this.#pending.shift()!);
+  }
+
+  #partialChunkNotLast(): InvalidOptionError {
+    return new InvalidOptionError(
+      `a chunk of fewer than group_size (${this.options.groupSize}) records must be the last of the file`,
+    );
   }
 
   #appendData(chunks: readonly EncodedChunk[]): Promise<void> {

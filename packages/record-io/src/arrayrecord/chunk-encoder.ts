@@ -108,7 +108,10 @@ export function encodeRecordChunk(
 /** Encodes a batch of packed records as chunks of `groupSize`, in packed form. */
 export function encodePacked(task: PackedRecords, hash: RiegeliHash): ArrayBuffer {
   const bytes = new Uint8Array(task.buffer);
-  const builder = new PackedChunkBuilder(task.compression, hash, task.buffer.byteLength + (1 << 12));
+  let used = 0;
+  for (let i = 0; i < task.lengths.length; i++) used += task.lengths[i]!;
+  // Room for the records plus headers and compression overhead; the buffer grows if that is short.
+  const builder = new PackedChunkBuilder(task.compression, hash, used + 64 * task.lengths.length + (1 << 12));
   let offset = 0;
   for (let first = 0; first < task.lengths.length; first += task.groupSize) {
     const sizes = task.lengths.subarray(first, Math.min(first + task.groupSize, task.lengths.length));

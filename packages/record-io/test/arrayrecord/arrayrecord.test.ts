@@ -153,7 +153,44 @@ describe('ArrayRecord round trips', () => {
     await expect(bad.writeEncoded(encode(records.slice(6, 10)))).rejects.toThrow(
       'must be the last of the file',
     );
+    await expect(bad.write(records[10]!)).rejects.toThrow('must be the last of the file');
     await bad.abort();
+    // Records from write() that do not fill a group cannot be followed by encoded chunks: they
+    // would become a short chunk in mid-file, which readers cannot index.
+    const loose = await ArrayRecordWriter.create(join(dir, 'loose.ar'), { options });
+    for (const r of records.slice(0, 5)) await loose.write(r);
+    await expect(loose.writeEncoded(encode(records.slice(5, 9)))).rejects.toThrow(
+      'after 1 record(s) from write() that do not fill a group of group_size (4)',
+    );
+    await loose.abort();
+    // Nor can an encoded chunk hold more than group_size records.
+    const wide = await ArrayRecordWriter.create(join(dir, 'wide.ar'), { options: 'group_size:2,zstd:5' });
+    await expect(wide.writeEncoded(encode(records.slice(0, 4)))).rejects.toThrow(
+      'an encoded chunk holds 4 records, more than group_size (2)',
+    );
+    await wide.abort();
+  });
+
+  it('refuses to read a file whose chunks before the last differ in size (records are found by index / group_size)', async () => {
+    const records = Array.from({ length: 11 }, (_, i) => record(30 + i, i));
+    const path = join(dir, 'uneven.ar');
+    const four = await createChunkEncoder(parseWriterOptions('group_size:4,zstd:3'));
+    const three = await createChunkEncoder(parseWriterOptions('group_size:3,zstd:3'));
+    const writer = await ArrayRecordWriter.create(path, { options: 'group_size:4,zstd:3' });
+    await writer.writeEncoded(four(records.slice(0, 4)));
+    // A malformed file (chunks of 4, 3 and 4 records), which the writer refuses to make: its
+    // options are swapped for the middle chunk only.
+    const mutable = writer as unknown as { options: ReturnType<typeof parseWriterOptions> };
+    mutable.options = parseWriterOptions('group_size:3,zstd:3');
+    await writer.writeEncoded(three(records.slice(4, 7)));
+    mutable.options = parseWriterOptions('group_size:4,zstd:3');
+    await writer.writeEncoded(four(records.slice(7)));
+    await writer.close();
+    const opening = ArrayRecordReader.open(path);
+    await expect(opening).rejects.toThrow(ArrayRecordCorruptionError);
+    await expect(ArrayRecordReader.open(path)).rejects.toThrow(
+      "chunk 1 holds 3 records; every chunk but the last must hold the first one's 4",
+    );
   });
 
   it('deals encoded chunks round-robin over shards (dealEncoded)', async () => {
