@@ -117,7 +117,9 @@ await runBenchScript('ArrayRecord write (1 vs 2 encoding threads) and read.', as
     if (one !== undefined && two !== undefined) {
       process.stdout.write(
         `\nwrite MB/s: 1 thread ${(megabytes / (one.medianMs / 1000)).toFixed(0)}, 2 threads ${(megabytes / (two.medianMs / 1000)).toFixed(0)}; ` +
-          `2 threads / 1 thread: ${two.speedup.toFixed(2)}x (target >= 1.6x)\n`,
+          `2 threads / 1 thread: ${two.speedup.toFixed(2)}x` +
+          // On --quick's 20K records, starting the two workers outweighs the work.
+          `${flags.quick ? ' (smoke run: the target applies to the full 1M run)' : ' (target >= 1.6x)'}\n`,
       );
     }
   }
