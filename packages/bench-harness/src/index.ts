@@ -14,19 +14,12 @@ export type {
 export { formatBenchmarkTable } from './benchmark-table.js';
 export { parseBenchArgs, printBenchmark, runBenchScript } from './bench-cli.js';
 export type { BenchCliOptions } from './bench-cli.js';
-export {
-  fraction,
-  integer,
-  nonNegativeInteger,
-  positiveInteger,
-  positiveNumber,
-  quietProgram,
-  runInterruptible,
-} from './cli-args.js';
-export type { CliIo, CommandLineOutcome, QuietProgram } from './cli-args.js';
+export { fraction, integer, nonNegativeInteger, positiveInteger, positiveNumber } from './cli-args.js';
+export { quietProgram, runInterruptible } from './cli-program.js';
+export type { CliIo, CommandLineOutcome, QuietProgram } from './cli-program.js';
 export { digestOutputs, sha256File } from './output-digest.js';
-export { Prng, Sfc32 } from './prng.js';
 export type { OutputDigest } from './output-digest.js';
+export { Prng, Sfc32 } from './prng.js';
 export { RssSampler } from './rss-sampler.js';
 export { resourceSnapshot } from './resource-usage.js';
 export type { ResourceSnapshot } from './resource-usage.js';

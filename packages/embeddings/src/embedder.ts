@@ -99,8 +99,9 @@ export class Embedder implements AsyncDisposable {
   readonly options: ResolvedEmbedderOptions;
   readonly model: ModelFiles;
   readonly #pool: WorkerPool<BatchTask, BatchResult> | undefined;
-  // Tokenises on its own thread for `tokenizeInWorker` (none when `inProcess`).
-  readonly #tokenizerPool: WorkerPool<TokenizeTask, TokenizedTexts> | undefined;
+  // Tokenises on its own thread for `tokenizeInWorker`: started on first use, so that embedders
+  // that never call it (search, one-off `embed`) start no second thread.
+  #tokenizerPool: WorkerPool<TokenizeTask, TokenizedTexts> | undefined;
   readonly #encoder: EncoderSession | undefined;
   /** Length of the vectors (known after `open`, which embeds one text to load the model). */
   dim = 0;
@@ -115,10 +116,6 @@ export class Embedder implements AsyncDisposable {
     this.model = model;
     this.#pool = pool;
     this.#encoder = encoder;
-    this.#tokenizerPool =
-      pool === undefined
-        ? undefined
-        : new WorkerPool({ filename: workerModule('tokenize-worker'), threads: 1 });
   }
 
   static async open(options: EmbedderOptions): Promise<Embedder> {
@@ -157,7 +154,8 @@ export class Embedder implements AsyncDisposable {
    * calling thread when the embedder runs `inProcess`). Same result.
    */
   async tokenizeInWorker(texts: readonly (string | null)[]): Promise<TokenizedTexts> {
-    if (this.#tokenizerPool === undefined) return this.tokenize(texts);
+    if (this.options.inProcess) return this.tokenize(texts);
+    this.#tokenizerPool ??= new WorkerPool({ filename: workerModule('tokenize-worker'), threads: 1 });
     return this.#tokenizerPool.run({ model: this.model.dir, texts });
   }
 

@@ -228,18 +228,17 @@ async function readIndex(file: FileHandle, path: string, hash: RiegeliHash): Pro
   const groupSize = entries[0]?.numRecords ?? 1;
   // Records are found by index / group_size, as google/array_record does: that holds only when
   // every chunk but the last holds group_size records, and the counts add up.
+  const corrupt = (message: string) =>
+    new ArrayRecordCorruptionError(path, footerOffset, footerOffset, message);
   const short = entries.findIndex((e, i) => i < entries.length - 1 && e.numRecords !== groupSize);
-  const counted = entries.reduce((n, e) => n + e.numRecords, 0);
-  if (short >= 0 || counted !== metadata.numRecords) {
-    throw new ArrayRecordCorruptionError(
-      path,
-      footerOffset,
-      footerOffset,
-      short >= 0
-        ? `chunk ${short} holds ${entries[short]!.numRecords} records; every chunk but the last must hold the first one's ${groupSize}`
-        : `the footer's chunks hold ${counted} records, its metadata says ${metadata.numRecords}`,
+  if (short >= 0) {
+    throw corrupt(
+      `chunk ${short} holds ${entries[short]!.numRecords} records; every chunk but the last must hold the first one's ${groupSize}`,
     );
   }
+  const counted = entries.reduce((n, e) => n + e.numRecords, 0);
+  if (counted !== metadata.numRecords)
+    throw corrupt(`the footer's chunks hold ${counted} records, its metadata says ${metadata.numRecords}`);
   return {
     path,
     fileSize,

@@ -143,14 +143,13 @@ export class ArrayRecordWriter implements AsyncDisposable {
    */
   async writeEncoded(encoded: ArrayBuffer): Promise<void> {
     if (this.#state !== 'open') throw new InvalidOptionError(`cannot write: the writer is ${this.#state}`);
+    if (this.#partialChunkWritten) throw this.#partialChunkNotLast();
     // Records from write() that do not fill a group would become a short chunk in mid-file.
     const loose = this.#batchLengths.length % this.options.groupSize;
-    if (loose !== 0 || this.#partialChunkWritten) {
-      throw loose !== 0
-        ? new InvalidOptionError(
-            `cannot append encoded chunks after ${loose} record(s) from write() that do not fill a group of group_size (${this.options.groupSize})`,
-          )
-        : this.#partialChunkNotLast();
+    if (loose !== 0) {
+      throw new InvalidOptionError(
+        `cannot append encoded chunks after ${loose} record(s) from write() that do not fill a group of group_size (${this.options.groupSize})`,
+      );
     }
     if (this.#batchLengths.length > 0) await this.#submitBatch();
     while (this.#pending.length > 0) await this.#appendData(await this.#pending.shift()!);

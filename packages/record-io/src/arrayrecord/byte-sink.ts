@@ -44,15 +44,24 @@ export class ByteSink {
     this.#bytes[this.#size++] = byte;
   }
 
-  /** Protobuf-style unsigned LEB128 of a safe integer. */
-  pushVarint(value: number): void {
+  /** Protobuf-style unsigned LEB128 (the varints of Riegeli and of the ArrayRecord footer), below 2^64. */
+  pushVarint(value: number | bigint): void {
     this.#reserve(10);
-    let v = value;
-    while (v >= 0x80) {
-      this.#bytes[this.#size++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
+    if (typeof value === 'number') {
+      let v = value;
+      while (v >= 0x80) {
+        this.#bytes[this.#size++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      this.#bytes[this.#size++] = v;
+      return;
     }
-    this.#bytes[this.#size++] = v;
+    let v = value;
+    while (v >= 0x80n) {
+      this.#bytes[this.#size++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.#bytes[this.#size++] = Number(v);
   }
 
   #reserve(length: number): void {

@@ -61,29 +61,24 @@ export class PackedChunkBuilder {
   /** Encodes separate records as chunks of `groupSize`. */
   addRecords(records: readonly Uint8Array[], groupSize: number): void {
     for (let first = 0; first < records.length; first += groupSize) {
-      const group = records.slice(first, first + groupSize);
-      if (group.length === 1) {
-        this.add(group[0]!, [group[0]!.length]);
+      const last = Math.min(first + groupSize, records.length);
+      if (last - first === 1) {
+        this.add(records[first]!, [records[first]!.length]);
         continue;
       }
       this.#values.clear();
-      for (const record of group) this.#values.push(record);
-      this.add(
-        this.#values.view(),
-        group.map((r) => r.length),
-      );
+      const sizes: number[] = [];
+      for (let i = first; i < last; i++) {
+        this.#values.push(records[i]!);
+        sizes.push(records[i]!.length);
+      }
+      this.add(this.#values.view(), sizes);
     }
   }
 
   /** The chunks added so far, packed in one buffer. */
   finish(): ArrayBuffer {
-    const metaBytes = 8 * (1 + this.#meta.length);
-    const buffer = new ArrayBuffer(metaBytes + this.#bytes.size);
-    const meta = new Float64Array(buffer, 0, 1 + this.#meta.length);
-    meta[0] = this.#meta.length / 3;
-    meta.set(this.#meta, 1);
-    new Uint8Array(buffer, metaBytes).set(this.#bytes.view());
-    return buffer;
+    return packed(this.#meta, this.#bytes.view());
   }
 }
 
@@ -125,23 +120,25 @@ export function encodePacked(task: PackedRecords, hash: RiegeliHash): ArrayBuffe
 
 // Encoded chunks travel back as one buffer: [count, (dataSize, numRecords, decodedDataSize)*count]
 // as float64, then each chunk's 40-byte header and data.
-export function packEncoded(chunks: readonly EncodedChunk[]): ArrayBuffer {
-  const metaBytes = 8 * (1 + 3 * chunks.length);
-  const total = metaBytes + chunks.reduce((sum, c) => sum + c.header.length + c.data.length, 0);
-  const buffer = new ArrayBuffer(total);
-  const meta = new Float64Array(buffer, 0, 1 + 3 * chunks.length);
-  const bytes = new Uint8Array(buffer);
-  meta[0] = chunks.length;
-  let at = metaBytes;
-  chunks.forEach((c, i) => {
-    meta[1 + 3 * i] = c.dataSize;
-    meta[2 + 3 * i] = c.numRecords;
-    meta[3 + 3 * i] = c.decodedDataSize;
-    bytes.set(c.header, at);
-    bytes.set(c.data, at + c.header.length);
-    at += c.header.length + c.data.length;
-  });
+function packed(meta: readonly number[], bytes: Uint8Array): ArrayBuffer {
+  const metaBytes = 8 * (1 + meta.length);
+  const buffer = new ArrayBuffer(metaBytes + bytes.length);
+  const header = new Float64Array(buffer, 0, 1 + meta.length);
+  header[0] = meta.length / 3;
+  header.set(meta, 1);
+  new Uint8Array(buffer, metaBytes).set(bytes);
   return buffer;
+}
+
+export function packEncoded(chunks: readonly EncodedChunk[]): ArrayBuffer {
+  const meta: number[] = [];
+  const bytes = new ByteSink(chunks.reduce((sum, c) => sum + c.header.length + c.data.length, 0));
+  for (const c of chunks) {
+    meta.push(c.dataSize, c.numRecords, c.decodedDataSize);
+    bytes.push(c.header);
+    bytes.push(c.data);
+  }
+  return packed(meta, bytes.view());
 }
 
 export function unpackEncoded(buffer: ArrayBuffer): EncodedChunk[] {

@@ -1,7 +1,7 @@
 // The three protobuf messages of ArrayRecord (cpp/layout.proto), by hand: proto2, every field
 // written in ascending field order as the current writer does; read in any order.
-import type { ByteSink } from './byte-sink.js';
-import { pushVarint, readVarint } from './varint.js';
+import { ByteSink } from './byte-sink.js';
+import { readVarint } from './varint.js';
 
 export const ARRAYRECORD_MAGIC = 0x71930e704fdae05en;
 
@@ -25,38 +25,37 @@ export interface Postscript {
 
 /** Appends one `ArrayRecordFooter` message (written in place: a file has one per chunk). */
 export function writeFooterEntry(out: ByteSink, entry: ArrayRecordFooterEntry): void {
-  out.pushVarint(1 << 3);
-  out.pushVarint(entry.chunkOffset);
-  out.pushVarint(2 << 3);
-  out.pushVarint(entry.decodedDataSize);
-  out.pushVarint(3 << 3);
-  out.pushVarint(entry.numRecords);
+  field(out, 1, entry.chunkOffset);
+  field(out, 2, entry.decodedDataSize);
+  field(out, 3, entry.numRecords);
 }
 
 export function encodeFooterMetadata(metadata: FooterMetadata): Uint8Array {
-  const inner: number[] = [];
+  const inner = new ByteSink(64);
   field(inner, 1, metadata.version);
   field(inner, 2, metadata.numChunks);
   field(inner, 3, metadata.numRecords);
   const options = new TextEncoder().encode(metadata.writerOptions);
-  pushVarint(inner, (4 << 3) | 2);
-  pushVarint(inner, options.length);
-  inner.push(...options);
-  const out: number[] = [(1 << 3) | 2];
-  pushVarint(out, inner.length);
-  return Uint8Array.from([...out, ...inner]);
+  inner.pushVarint((4 << 3) | 2);
+  inner.pushVarint(options.length);
+  inner.push(options);
+  const out = new ByteSink(inner.size + 8);
+  out.pushVarint((1 << 3) | 2);
+  out.pushVarint(inner.size);
+  out.push(inner.view());
+  return out.view().slice();
 }
 
 export function encodePostscript(postscript: Postscript): Uint8Array {
-  const out: number[] = [];
+  const out = new ByteSink(32);
   field(out, 1, postscript.footerOffset);
   field(out, 2, postscript.magic);
-  return Uint8Array.from(out);
+  return out.view().slice();
 }
 
-function field(out: number[], number: number, value: number | bigint): void {
-  pushVarint(out, number << 3); // wire type 0: varint
-  pushVarint(out, value);
+function field(out: ByteSink, number: number, value: number | bigint): void {
+  out.pushVarint(number << 3); // wire type 0: varint
+  out.pushVarint(value);
 }
 
 type Fields = Map<number, bigint | Uint8Array>;
