@@ -146,7 +146,7 @@ export class Embedder implements AsyncDisposable {
 
   /** Tokenises texts (null and empty ones get a failure). Runs on the calling thread. */
   tokenize(texts: readonly (string | null)[]): TokenizedTexts {
-    return tokenizeTexts(this.model.tokenizer, texts, this.model.config.maxLength, this.model.wordLocal);
+    return tokenizeTexts(this.model.tokenizer, texts, this.model.config.maxLength, this.model.wordEncoder);
   }
 
   /**

@@ -5,6 +5,7 @@ import { ModelError } from './errors.js';
 import type { ModelConfig, Pooling } from './model-config.js';
 import { createTokenizer } from './text-tokenizer.js';
 import type { TextTokenizer } from './text-tokenizer.js';
+import { WordEncoder } from './word-encoder.js';
 
 /** `prepkit.json` resolved with its defaults. */
 export interface ResolvedModelConfig {
@@ -21,11 +22,9 @@ export interface ModelFiles {
   readonly tokenizer: TextTokenizer;
   /** Id of the padding token (`[PAD]`, else 0). */
   readonly padId: number;
-  /** The pre-tokenizer splits on whitespace first, so a text's first words give its first tokens. */
-  readonly wordLocal: boolean;
+  /** Encodes word by word with a memory of each word's ids, when the tokenizer allows it. */
+  readonly wordEncoder: WordEncoder | undefined;
 }
-
-const WORD_LOCAL_PRE_TOKENIZERS = new Set(['BertPreTokenizer', 'Whitespace', 'WhitespaceSplit']);
 
 const DEFAULT_MAX_LENGTH = 256;
 
@@ -59,10 +58,8 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
     throw new ModelError(dir, `tokenizer.json cannot be loaded: ${(cause as Error).message}`, { cause });
   }
   const padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
-  const preTokenizer = (tokenizerJson as { pre_tokenizer?: { type?: unknown } | null }).pre_tokenizer;
-  const wordLocal =
-    typeof preTokenizer?.type === 'string' && WORD_LOCAL_PRE_TOKENIZERS.has(preTokenizer.type);
-  return { dir: abs, modelPath, config, tokenizer, padId, wordLocal };
+  const wordEncoder = WordEncoder.for(tokenizer, tokenizerJson);
+  return { dir: abs, modelPath, config, tokenizer, padId, wordEncoder };
 }
 
 function resolveModelConfig(dir: string, raw: ModelConfig, tokenizerConfig: object): ResolvedModelConfig {

@@ -6,7 +6,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
  * unresolved; this interface states the part we rely on.
  */
 export interface TextTokenizer {
-  encode(text: string): { ids: number[]; tokens: string[] };
+  encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[]; tokens: string[] };
   token_to_id(token: string): number | undefined;
 }
 

@@ -18,7 +18,7 @@ let cache: { dir: string; model: Promise<ModelFiles> } | undefined;
 export default async function tokenize(task: TokenizeTask): Promise<TokenizedTexts> {
   if (cache?.dir !== task.model) cache = { dir: task.model, model: loadModelFiles(task.model) };
   const model = await cache.model;
-  const tokenized = tokenizeTexts(model.tokenizer, task.texts, model.config.maxLength, model.wordLocal);
+  const tokenized = tokenizeTexts(model.tokenizer, task.texts, model.config.maxLength, model.wordEncoder);
   return moveResult(tokenized, [
     tokenized.ids.buffer as ArrayBuffer,
     tokenized.offsets.buffer as ArrayBuffer,

@@ -1,4 +1,5 @@
 import type { TextTokenizer } from './text-tokenizer.js';
+import type { WordEncoder } from './word-encoder.js';
 
 /** Why a text gets no vector. */
 export type RowFailure = 'null_text' | 'empty_text' | 'invalid_utf8' | 'tokenizer_error';
@@ -23,13 +24,14 @@ const INVALID_TEXT = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\u
 /**
  * Tokenises texts with the model's tokenizer ([CLS] … [SEP]), cutting each to `maxLength` tokens
  * (the first `maxLength - 1` then the final [SEP], as transformers' truncation does). Null, empty
- * (whitespace only) and invalid texts get a failure and no ids.
+ * (whitespace only) and invalid texts get a failure and no ids. With a `wordEncoder` (same ids) the
+ * words of a text are tokenised once each and long texts only as far as `maxLength` needs.
  */
 export function tokenizeTexts(
   tokenizer: TextTokenizer,
   texts: readonly (string | null)[],
   maxLength: number,
-  wordLocal = false,
+  wordEncoder?: WordEncoder,
 ): TokenizedTexts {
   const parts: number[][] = [];
   const failures: (RowFailure | undefined)[] = [];
@@ -45,7 +47,7 @@ export function tokenizeTexts(
     else if (INVALID_TEXT.test(text)) failure = 'invalid_utf8';
     else {
       try {
-        ids = encodePrefix(tokenizer, text, maxLength, wordLocal) ?? tokenizer.encode(text).ids;
+        ids = wordEncoder?.encode(text, maxLength) ?? tokenizer.encode(text).ids;
         if (ids.length <= 2) failure = 'empty_text';
       } catch (cause) {
         failure = 'tokenizer_error';
@@ -72,28 +74,4 @@ export function tokenizeTexts(
   });
   offsets[texts.length] = at;
   return { ids: flat, offsets, truncated, failures, failureDetails: details };
-}
-
-/**
- * For tokenizers whose pre-tokenizer splits on whitespace first (BERT's), the tokens of a text's
- * first words are the first tokens of the whole text. So a long text is tokenised from its first
- * `2 × maxLength` words only, when that already gives more than `maxLength` tokens (the result after
- * truncation is the same); otherwise undefined, and the caller tokenises the whole text.
- */
-function encodePrefix(
-  tokenizer: TextTokenizer,
-  text: string,
-  maxLength: number,
-  wordLocal: boolean,
-): number[] | undefined {
-  if (!wordLocal || text.length < maxLength * 4) return undefined;
-  const words = /\S+/g;
-  let end = -1;
-  for (let n = 0; n < 2 * maxLength; n++) {
-    if (words.exec(text) === null) return undefined;
-    end = words.lastIndex;
-  }
-  if (end >= text.length) return undefined;
-  const ids = tokenizer.encode(text.slice(0, end)).ids;
-  return ids.length > maxLength ? ids : undefined;
 }

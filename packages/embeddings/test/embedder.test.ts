@@ -102,8 +102,8 @@ describe('tokenizeTexts', () => {
       if (t !== null && t.length > 600) texts.push(t);
     }
     texts.push(`${'x'.repeat(300)} ${'word '.repeat(300)}`, `${'. '.repeat(400)}`);
-    const fast = tokenizeTexts(embedder.model.tokenizer, texts, 128, true);
-    const whole = tokenizeTexts(embedder.model.tokenizer, texts, 128, false);
+    const fast = tokenizeTexts(embedder.model.tokenizer, texts, 128, embedder.model.wordEncoder);
+    const whole = tokenizeTexts(embedder.model.tokenizer, texts, 128);
     expect(fast.ids).toEqual(whole.ids);
     expect(fast.offsets).toEqual(whole.offsets);
     expect(fast.truncated).toBe(whole.truncated);
