@@ -30,6 +30,7 @@ export type { ModelConfig, Pooling } from './model-config.js';
 export { planBatches } from './batching.js';
 export type { BatchOrder } from './batching.js';
 export { tokenizeTexts } from './tokenize.js';
+export { WordEncoder } from './word-encoder.js';
 export type { RowFailure, TokenizedTexts } from './tokenize.js';
 export { poolTokens, normalizeRows } from './inference.js';
 export type { Device } from './inference.js';
