@@ -7,6 +7,7 @@ import { generateText } from '../src/generate.js';
 import { loadModelFiles } from '../src/model.js';
 import type { ModelFiles } from '../src/model.js';
 import { makeTestModel } from '../src/test-model/make-test-model.js';
+import { createTokenizer } from '../src/text-tokenizer.js';
 import { tokenizeTexts } from '../src/tokenize.js';
 import { WordEncoder } from '../src/word-encoder.js';
 
@@ -81,6 +82,26 @@ describe('WordEncoder', () => {
     }
     const at16 = tokenizeTexts(model.tokenizer, texts, 16, model.wordEncoder);
     expect(at16.truncated).toBeGreaterThan(3);
+  });
+
+  it('gives the same ids with the other word-local pre-tokenizers and no normalizer', () => {
+    const variants = [
+      { pre_tokenizer: { type: 'Whitespace' } },
+      { pre_tokenizer: { type: 'WhitespaceSplit' } },
+      { normalizer: null },
+      { normalizer: null, pre_tokenizer: { type: 'Whitespace' } },
+    ];
+    for (const variant of variants) {
+      const json = { ...tokenizerJson, ...variant };
+      const tokenizer = createTokenizer(json, {});
+      const encoder = WordEncoder.for(tokenizer, json);
+      expect(encoder, JSON.stringify(variant)).toBeInstanceOf(WordEncoder);
+      for (const text of TRICKY) {
+        expect(encoder!.encode(text, Number.POSITIVE_INFINITY), JSON.stringify([variant, text])).toEqual(
+          tokenizer.encode(text).ids,
+        );
+      }
+    }
   });
 
   it('is not used where words are not tokenised alone', () => {
