@@ -16,6 +16,8 @@ export interface QuietProgram {
    * the help or version text commander would have printed. A usage mistake throws `usageError(message)`.
    */
   parse(argv: readonly string[]): CommandLineOutcome;
+  /** The root command's help as `--help` gives it (text added with `addHelpText` included). */
+  helpText(): string;
 }
 
 /**
@@ -42,6 +44,11 @@ export function quietProgram(name: string, usageError: (message: string) => Erro
           return { kind: 'help', text: printed };
         throw usageError(error.message.replace(/^error: /, ''));
       }
+    },
+    helpText() {
+      printed = '';
+      program.outputHelp();
+      return printed;
     },
   };
 }

@@ -33,6 +33,14 @@ describe('quietProgram', () => {
     expect(quiet.parse(['--version'])).toEqual({ kind: 'version', text: '1.2.3\n' });
   });
 
+  it('gives the root help, added text included, as --help does', () => {
+    const { quiet } = cli();
+    quiet.program.addHelpText('after', 'Examples: tool go --n 3');
+    const help = quiet.parse(['--help']);
+    expect(quiet.helpText()).toBe(help.kind === 'help' ? help.text : '');
+    expect(quiet.helpText()).toMatch(/Usage: tool[\s\S]*Examples: tool go --n 3\n$/);
+  });
+
   it("turns usage mistakes into the caller's error, naming the problem", () => {
     const { quiet, ran } = cli();
     expect(() => quiet.parse(['go', '--n', '0'])).toThrow(Usage);

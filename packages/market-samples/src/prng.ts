@@ -17,10 +17,7 @@ export class Rng extends Sfc32 {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    const a = next();
-    const b = next();
-    const c = next();
-    super(a, b, c, next());
+    super(next(), next(), next(), next()); // arguments are evaluated left to right
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

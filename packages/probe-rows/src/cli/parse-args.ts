@@ -129,6 +129,6 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
 
   const outcome = cli.parse(argv);
   if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
-  if (parsed === undefined) return { command: 'help', text: program.helpInformation() + EXAMPLES + '\n' };
+  if (parsed === undefined) return { command: 'help', text: cli.helpText() };
   return parsed;
 }

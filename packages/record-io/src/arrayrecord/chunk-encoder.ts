@@ -154,10 +154,10 @@ export function unpackEncoded(buffer: ArrayBuffer): EncodedChunk[] {
       dataSize,
       numRecords: meta[2 + 3 * i]!,
       decodedDataSize: meta[3 + 3 * i]!,
-      header: bytes.subarray(at, at + 40),
-      data: bytes.subarray(at + 40, at + 40 + dataSize),
+      header: bytes.subarray(at, at + CHUNK_HEADER_SIZE),
+      data: bytes.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + dataSize),
     });
-    at += 40 + dataSize;
+    at += CHUNK_HEADER_SIZE + dataSize;
   }
   return chunks;
 }
