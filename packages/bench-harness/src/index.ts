@@ -14,9 +14,6 @@ export type {
 export { formatBenchmarkTable } from './benchmark-table.js';
 export { parseBenchArgs, printBenchmark, runBenchScript } from './bench-cli.js';
 export type { BenchCliOptions } from './bench-cli.js';
-export { fraction, integer, nonNegativeInteger, positiveInteger, positiveNumber } from './cli-args.js';
-export { quietProgram, runInterruptible } from './cli-program.js';
-export type { CliIo, CommandLineOutcome, QuietProgram } from './cli-program.js';
 export { digestOutputs, sha256File } from './output-digest.js';
 export type { OutputDigest } from './output-digest.js';
 export { Prng, Sfc32 } from './prng.js';
@@ -24,4 +21,4 @@ export { RssSampler } from './rss-sampler.js';
 export { resourceSnapshot } from './resource-usage.js';
 export type { ResourceSnapshot } from './resource-usage.js';
 export { formatBytes, formatCount, formatDuration } from './format.js';
-export { BenchHarnessError, InvalidBenchmarkError, OutputMismatchError } from './errors.js';
+export { InvalidBenchmarkError, OutputMismatchError } from './errors.js';

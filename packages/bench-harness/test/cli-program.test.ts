@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { positiveInteger, quietProgram } from '../src/index.js';
+import { positiveInteger, quietProgram } from '../src/cli.js';
+import { UsageError } from '../src/errors-entry.js';
 
 describe('quietProgram', () => {
-  class Usage extends Error {}
   function cli() {
-    const quiet = quietProgram('tool', (message) => new Usage(message));
+    const quiet = quietProgram('tool');
     const ran: number[] = [];
     quiet.program.version('1.2.3').description('a tool');
     quiet.program
@@ -43,7 +43,7 @@ describe('quietProgram', () => {
 
   it("turns usage mistakes into the caller's error, naming the problem", () => {
     const { quiet, ran } = cli();
-    expect(() => quiet.parse(['go', '--n', '0'])).toThrow(Usage);
+    expect(() => quiet.parse(['go', '--n', '0'])).toThrow(UsageError);
     expect(() => quiet.parse(['go', '--n', '0'])).toThrow(
       "option '--n <n>' argument '0' is invalid. must be a positive integer",
     );

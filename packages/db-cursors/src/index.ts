@@ -4,7 +4,6 @@ export { passwordOf, redact } from './redact.js';
 export {
   BulkWriteError,
   ConnectionError,
-  DbCursorsError,
   InvalidOptionError,
   QueryError,
   TestDatabaseError,

@@ -1,39 +1,31 @@
-/** Base class of every error record-io raises; `code` is stable across releases. */
-export class RecordIoError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PrepkitError, errorKind } from '@prepkit/bench-harness/errors';
 
 /** Options that cannot work (a row-group size of 0, say): a caller's mistake, not a bug. */
-export class InvalidOptionError extends RecordIoError {
+export class InvalidOptionError extends PrepkitError {
   constructor(message: string) {
-    super('PREPKIT_RECORD_IO_INVALID_OPTION', message);
+    super('PREPKIT_RECORD_IO_INVALID_OPTION', 'config', message);
   }
 }
 
 /** An atomic file used after `commit()` or `abort()`: a bug in the caller. */
-export class AtomicFileStateError extends RecordIoError {
+export class AtomicFileStateError extends PrepkitError {
   readonly path: string;
 
   constructor(path: string, message: string) {
-    super('PREPKIT_ATOMIC_FILE_CLOSED', `${path}: ${message}`);
+    super('PREPKIT_ATOMIC_FILE_CLOSED', 'internal', `${path}: ${message}`);
     this.path = path;
   }
 }
 
 /** A JSONL line that is not one JSON value (or not UTF-8); `line` is 1-based. */
-export class JsonlMalformedError extends RecordIoError {
+export class JsonlMalformedError extends PrepkitError {
   readonly path: string;
   readonly line: number;
 
   constructor(path: string, line: number, problem: string, cause?: unknown) {
     super(
       'PREPKIT_JSONL_MALFORMED',
+      'input',
       `${path}:${line}: ${problem}; fix or remove that line (each line must hold one JSON value)`,
       cause === undefined ? undefined : { cause },
     );
@@ -43,7 +35,7 @@ export class JsonlMalformedError extends RecordIoError {
 }
 
 /** A record JSON cannot represent on one line (`undefined`, a function, a BigInt, a cycle). */
-export class JsonlRecordError extends RecordIoError {
+export class JsonlRecordError extends PrepkitError {
   readonly path: string;
   /** 0-based position of the record among those written to this file. */
   readonly index: number;
@@ -51,6 +43,7 @@ export class JsonlRecordError extends RecordIoError {
   constructor(path: string, index: number, problem: string, cause?: unknown) {
     super(
       'PREPKIT_JSONL_UNSERIALISABLE',
+      'input',
       `${path}: record ${index} cannot be written as JSON: ${problem}`,
       cause === undefined ? undefined : { cause },
     );
@@ -60,18 +53,23 @@ export class JsonlRecordError extends RecordIoError {
 }
 
 /** A shard name or shard numbers that do not follow `name-00000-of-00004.ext`. */
-export class ShardNameError extends RecordIoError {
+export class ShardNameError extends PrepkitError {
   constructor(message: string) {
-    super('PREPKIT_SHARD_NAME_INVALID', message);
+    super('PREPKIT_SHARD_NAME_INVALID', 'input', message);
   }
 }
 
 /** `manifest.json` is missing, not JSON, or not shaped like a manifest. */
-export class ManifestError extends RecordIoError {
+export class ManifestError extends PrepkitError {
   readonly path: string;
 
   constructor(path: string, problem: string, cause?: unknown) {
-    super('PREPKIT_MANIFEST_INVALID', `${path}: ${problem}`, cause === undefined ? undefined : { cause });
+    super(
+      'PREPKIT_MANIFEST_INVALID',
+      'input',
+      `${path}: ${problem}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.path = path;
   }
 }
@@ -85,13 +83,14 @@ export interface ManifestProblem {
 }
 
 /** Files in a directory that differ from (or are missing against) its manifest. */
-export class ManifestMismatchError extends RecordIoError {
+export class ManifestMismatchError extends PrepkitError {
   readonly dir: string;
   readonly problems: readonly ManifestProblem[];
 
   constructor(dir: string, problems: readonly ManifestProblem[]) {
     super(
       'PREPKIT_MANIFEST_MISMATCH',
+      'input',
       `${dir} does not match its manifest.json: ${problems.map(describeProblem).join('; ')}`,
     );
     this.dir = dir;
@@ -100,13 +99,14 @@ export class ManifestMismatchError extends RecordIoError {
 }
 
 /** A Parquet batch that does not fit the writer's schema (missing column, wrong type or length). */
-export class ParquetBatchError extends RecordIoError {
+export class ParquetBatchError extends PrepkitError {
   readonly path: string;
   readonly column: string | undefined;
 
   constructor(path: string, column: string | undefined, problem: string) {
     super(
       'PREPKIT_PARQUET_BAD_BATCH',
+      'input',
       `${path}: ${column === undefined ? '' : `column "${column}": `}${problem}`,
     );
     this.path = path;
@@ -115,12 +115,14 @@ export class ParquetBatchError extends RecordIoError {
 }
 
 /** parquet-wasm (or the file system under it) failed while writing or reading a Parquet file. */
-export class ParquetIoError extends RecordIoError {
+export class ParquetIoError extends PrepkitError {
   readonly path: string;
 
   constructor(path: string, action: 'write' | 'read', cause: unknown) {
     super(
       action === 'write' ? 'PREPKIT_PARQUET_WRITE_FAILED' : 'PREPKIT_PARQUET_READ_FAILED',
+      // A full disk is the environment's fault; a file that will not parse is the input's; a failed write, a bug.
+      errorKind(cause) === 'environment' ? 'environment' : action === 'read' ? 'input' : 'internal',
       `${path}: Parquet ${action} failed: ${describeError(cause)}`,
       { cause },
     );

@@ -55,7 +55,6 @@ export {
   ManifestMismatchError,
   ParquetBatchError,
   ParquetIoError,
-  RecordIoError,
   ShardNameError,
 } from './errors.js';
 export type { ManifestProblem } from './errors.js';

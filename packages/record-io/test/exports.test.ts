@@ -1,3 +1,4 @@
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 import { describe, expect, it } from 'vitest';
 import * as arrayRecordApi from '../src/arrayrecord/index.js';
 import * as api from '../src/index.js';
@@ -28,7 +29,6 @@ describe('@prepkit/record-io exports', () => {
         'ParquetIoError',
         'ParquetWriter',
         'REDACTED',
-        'RecordIoError',
         'ShardNameError',
         'arrowSchemaFor',
         'assertVerified',
@@ -57,9 +57,10 @@ describe('@prepkit/record-io exports', () => {
     );
   });
 
-  it('gives every error class a stable code and the RecordIoError base', () => {
+  it("gives every error class a stable code, a kind and prepkit's one base class", () => {
     const error = new api.ShardNameError('x');
-    expect(error).toBeInstanceOf(api.RecordIoError);
+    expect(error).toBeInstanceOf(PrepkitError);
+    expect(error.kind).toBe('input');
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('ShardNameError');
     expect(error.code).toBe('PREPKIT_SHARD_NAME_INVALID');

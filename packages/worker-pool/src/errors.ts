@@ -21,6 +21,9 @@ export class TaskError extends WorkerPoolError {
 
 /** Options that cannot work (a thread count of 0, say): a caller's mistake, not a bug. */
 export class InvalidOptionError extends WorkerPoolError {
+  /** What prepkit's CLIs read to choose the exit code (worker-pool imports no other prepkit package). */
+  readonly kind = 'config';
+
   constructor(message: string) {
     super('PREPKIT_WORKER_INVALID_OPTION', message);
   }

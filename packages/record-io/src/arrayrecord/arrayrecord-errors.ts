@@ -1,7 +1,7 @@
-import { RecordIoError } from '../errors.js';
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 
 /** Bytes of an ArrayRecord file that do not check out: a hash, a size or a structure is wrong. */
-export class ArrayRecordCorruptionError extends RecordIoError {
+export class ArrayRecordCorruptionError extends PrepkitError {
   readonly path: string;
   /** Absolute offset where the chunk in question begins. */
   readonly chunkOffset: number;
@@ -11,6 +11,7 @@ export class ArrayRecordCorruptionError extends RecordIoError {
   constructor(path: string, chunkOffset: number, offset: number, what: string) {
     super(
       'PREPKIT_ARRAYRECORD_CORRUPT',
+      'input',
       `${path}: corrupt ArrayRecord file: ${what} (chunk at offset ${chunkOffset}, offset ${offset})`,
     );
     this.path = path;
@@ -20,15 +21,15 @@ export class ArrayRecordCorruptionError extends RecordIoError {
 }
 
 /** A valid file using a feature this implementation does not read (transposed chunks). */
-export class ArrayRecordUnsupportedError extends RecordIoError {
+export class ArrayRecordUnsupportedError extends PrepkitError {
   constructor(path: string, what: string) {
-    super('PREPKIT_ARRAYRECORD_UNSUPPORTED', `${path}: ${what} is not supported`);
+    super('PREPKIT_ARRAYRECORD_UNSUPPORTED', 'input', `${path}: ${what} is not supported`);
   }
 }
 
 /** A writer options string that `Options::FromString` would reject, or one we cannot honour. */
-export class ArrayRecordOptionsError extends RecordIoError {
+export class ArrayRecordOptionsError extends PrepkitError {
   constructor(message: string) {
-    super('PREPKIT_ARRAYRECORD_BAD_OPTIONS', message);
+    super('PREPKIT_ARRAYRECORD_BAD_OPTIONS', 'config', message);
   }
 }
