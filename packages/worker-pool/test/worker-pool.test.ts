@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError, TaskError, WorkerPool } from '../src/index.js';
+import { InvalidOptionError, TaskError, WorkerPool, workerModule } from '../src/index.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -174,5 +178,19 @@ describe('WorkerPool options', () => {
     const create = () => new WorkerPool({ filename: fixture('digest.mjs'), ...options });
     expect(create).toThrow(InvalidOptionError);
     expect(create).toThrow(message);
+  });
+});
+
+describe('workerModule', () => {
+  it('prefers the built .js beside the caller and falls back to the .ts source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'prepkit-worker-module-'));
+    try {
+      const caller = pathToFileURL(join(dir, 'caller.js'));
+      expect(fileURLToPath(workerModule(caller, 'task'))).toBe(join(dir, 'task.ts'));
+      await writeFile(join(dir, 'task.js'), '');
+      expect(fileURLToPath(workerModule(caller, 'task'))).toBe(join(dir, 'task.js'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

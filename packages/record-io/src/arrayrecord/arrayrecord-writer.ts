@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { WorkerPool } from '@prepkit/worker-pool';
+import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { openAtomicFile } from '../atomic-file.js';
 import type { AtomicFile } from '../atomic-file.js';
 import { InvalidOptionError } from '../errors.js';
@@ -86,7 +84,10 @@ export class ArrayRecordWriter implements AsyncDisposable {
     this.options = options;
     this.#hash = hash;
     this.#batchBytes = batchBytes;
-    this.#pool = threads > 1 ? new WorkerPool({ filename: encodeWorkerModule(), threads }) : undefined;
+    this.#pool =
+      threads > 1
+        ? new WorkerPool({ filename: workerModule(import.meta.url, 'encode-worker'), threads })
+        : undefined;
   }
 
   static async create(path: string, settings: ArrayRecordWriterOptions = {}): Promise<ArrayRecordWriter> {
@@ -300,15 +301,6 @@ export class ArrayRecordWriter implements AsyncDisposable {
     this.#pos = pos;
     await this.#file.write(out);
   }
-}
-
-/**
- * The built worker beside this module. Run from source (tests, benchmarks), there is only the
- * TypeScript original, which worker-pool loads through tsx, a development dependency.
- */
-function encodeWorkerModule(): URL {
-  const built = new URL('./encode-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : new URL('./encode-worker.ts', import.meta.url);
 }
 
 /** Three copies of the postscript, uncompressed, as the reader expects in the last block. */
