@@ -1,4 +1,4 @@
-// Pins the on-disk format to ../shared/docs/arrayrecord-format.md: hash vectors, block arithmetic,
+// Pins the on-disk format to docs/arrayrecord-format.md: hash vectors, block arithmetic,
 // and the exact bytes of the official "digits" golden file's layout.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
