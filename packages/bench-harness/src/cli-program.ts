@@ -89,11 +89,23 @@ export async function runInterruptible(main: (signal: AbortSignal) => Promise<nu
 /**
  * The process entry of every prepkit CLI (`cli/run.ts`): runs `main` on the process's arguments, streams and
  * environment with a signal that SIGINT and SIGTERM abort, and sets the process's exit code from its result.
+ * `main` is loaded only once the signal handlers are in place, so a Ctrl-C while a CLI's heavy modules are
+ * still loading is an interruption (130), not a silent death.
+ *
+ * @example
+ * // src/cli/run.ts
+ * await runCli(() => import('./main.js'));
  */
-export async function runCli(main: CliMain): Promise<void> {
-  process.exitCode = await runInterruptible((signal) =>
-    main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal, env: process.env }),
-  );
+export async function runCli(load: () => Promise<{ main: CliMain }>): Promise<void> {
+  process.exitCode = await runInterruptible(async (signal) => {
+    const { main } = await load();
+    return main(process.argv.slice(2), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal,
+      env: process.env,
+    });
+  });
 }
 
 /**
