@@ -1,8 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { prepkitTestConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['./src/testing/global-setup.ts'],
-  },
-});
+export default prepkitTestConfig({ test: { globalSetup: ['./src/testing/global-setup.ts'] } });

@@ -1,10 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { prepkitTestConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['@prepkit/db-cursors/testing/global-setup'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-});
+export default prepkitTestConfig({ test: { globalSetup: ['@prepkit/db-cursors/testing/global-setup'] } });

@@ -1,10 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { prepkitTestConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['@prepkit/db-cursors/testing/global-setup'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+export default prepkitTestConfig({ test: { globalSetup: ['@prepkit/db-cursors/testing/global-setup'] } });

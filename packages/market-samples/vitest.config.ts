@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { prepkitTestConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    // Builds start worker threads and DuckDB; the shared 2-core CI machine can be slow.
-    testTimeout: 60_000,
-  },
-});
+export default prepkitTestConfig();

@@ -1,0 +1,31 @@
+// The one vitest configuration of every package; a package's vitest.config.ts passes only what differs.
+import { defineConfig, mergeConfig } from 'vitest/config';
+import type { ViteUserConfig, ViteUserConfigFnObject } from 'vitest/config';
+
+/**
+ * Every test runs real threads, child processes, DuckDB or PostgreSQL on a CI machine that may have 2 cores shared
+ * with other jobs, where a test that takes 6 s idle takes 15 s. The limits are far above any test's normal run, so
+ * only a hang fails on time.
+ */
+const TEST_TIMEOUT_MS = 60_000;
+/** Hooks start PostgreSQL servers and build fixtures, which wait longest on a loaded machine. */
+const HOOK_TIMEOUT_MS = 120_000;
+
+/**
+ * `vitest run` runs test/**, except test/stress/: kill, crash and long tests, which
+ * `vitest run --mode stress` (the `test:stress` script) runs alone.
+ */
+export function prepkitTestConfig(overrides: ViteUserConfig = {}): ViteUserConfigFnObject {
+  return defineConfig(({ mode }) => {
+    const stress = mode === 'stress';
+    const shared = defineConfig({
+      test: {
+        include: stress ? ['test/stress/**/*.test.ts'] : ['test/**/*.test.ts'],
+        exclude: stress ? [] : ['test/stress/**'],
+        testTimeout: TEST_TIMEOUT_MS,
+        hookTimeout: HOOK_TIMEOUT_MS,
+      },
+    });
+    return mergeConfig(shared, overrides);
+  });
+}
