@@ -29,7 +29,7 @@ const TARGET_RATIO = 20;
 const TARGET_PIPELINE_SHARE = 0.85;
 const TARGET_SORTED_RATIO = 1.5;
 /**
- * fp32 ceiling of a ~21 MFLOP/token encoder at the ~144 GFLOP/s docs/library-notes.md measured for one
+ * fp32 ceiling of a ~21 MFLOP/token encoder at the ~144 GFLOP/s docs/dependencies.md gives for one
  * MatMul on 2 threads. The model has run faster than that on a quiet machine, so it is a reference line,
  * not a bound.
  */
