@@ -7,7 +7,7 @@ import type { LoadContext, LoadStats } from './load-context.js';
 
 /**
  * `naive`: the original's N+1 queries, kept as the baseline the others are measured against
- * (reference/discord-prepare-dataset-optimization.md, "Before"): one query lists the thread roots,
+ * (docs/originals.md, discord-dataset): one query lists the thread roots,
  * then `SELECT … WHERE id = $1` fetches each root and `SELECT … WHERE referenced_message_id = $1`
  * the replies of each message, one round trip at a time. Messages no root leads to (reply cycles)
  * are listed by one more query and fetched by id, so that the result is the same as the others'.
