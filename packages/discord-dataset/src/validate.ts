@@ -68,7 +68,7 @@ const OPENAI_MIN_EXAMPLES = 10;
 
 /**
  * Checks fine-tuning JSONL files line by line against what consumers enforce (see
- * docs/peer-systems.md §1): every line one JSON object in one format (mlx-lm reads the format
+ * the package README, `validate`): every line one JSON object in one format (mlx-lm reads the format
  * from line 1 only); in chat files, known roles and keys, non-empty string contents, an assistant
  * turn; for strict checkers, an optional system message first, then user and assistant alternating,
  * ending with the assistant; no blank lines; a non-empty file. Reports problems with their line

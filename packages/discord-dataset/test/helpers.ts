@@ -1,4 +1,4 @@
-// Fixtures in the shapes of real inputs (docs/data-formats.md), built by the tests themselves.
+// Fixtures in the shapes of real inputs (DiscordChatExporter JSON, older and newer), built by the tests themselves.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -38,7 +38,7 @@ const FIELDS = [
 ];
 
 /**
- * Converts RIPE Atlas ping results (see docs/data-formats.md) into Parquet with the columns
+ * Converts RIPE Atlas ping results (see the package README, `import-atlas`) into Parquet with the columns
  * probe-rows expects: prb_id, src_addr, dst_addr, event_time, msm_id, rtt_min, rtt_avg, rtt_max,
  * sent, rcvd, ttl. DuckDB parses the JSON; a malformed line stops the import with DuckDB's message,
  * which names the file and line.
