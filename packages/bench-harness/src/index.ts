@@ -14,7 +14,7 @@ export type {
 export { formatBenchmarkTable } from './benchmark-table.js';
 export { parseBenchArgs, printBenchmark, runBenchScript } from './bench-cli.js';
 export type { BenchCliOptions } from './bench-cli.js';
-export { digestOutputs, sha256File } from './output-digest.js';
+export { digestFile, digestOutputs } from './output-digest.js';
 export type { OutputDigest } from './output-digest.js';
 export { Prng, Sfc32 } from './prng.js';
 export { RssSampler } from './rss-sampler.js';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 
 export interface OutputDigest {
@@ -10,10 +9,15 @@ export interface OutputDigest {
   readonly sha256: string;
 }
 
-export async function sha256File(path: string): Promise<string> {
+/** The size and SHA-256 (hex) of a file, read once in 1 MiB pieces. */
+export async function digestFile(path: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).byteLength;
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** Digests each output file; `files` may be absolute or relative to `outputDir`. */
@@ -21,8 +25,7 @@ export async function digestOutputs(outputDir: string, files: readonly string[])
   const digests = await Promise.all(
     files.map(async (file) => {
       const path = isAbsolute(file) ? file : resolve(outputDir, file);
-      const [info, sha256] = await Promise.all([stat(path), sha256File(path)]);
-      return { file: relative(outputDir, path), bytes: info.size, sha256 };
+      return { file: relative(outputDir, path), ...(await digestFile(path)) };
     }),
   );
   return digests.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

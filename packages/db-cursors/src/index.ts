@@ -1,6 +1,7 @@
 export { quoteIdentifier, quoteTable, describeTable } from './identifiers.js';
 export type { TableName } from './identifiers.js';
-export { passwordOf, redact } from './redact.js';
+// The one definition lives in bench-harness; re-exported because every caller of db-cursors needs it.
+export { passwordOf, redact } from '@prepkit/bench-harness/redact';
 export {
   BulkWriteError,
   ConnectionError,

@@ -17,7 +17,6 @@ export {
 export type { JsonlReaderOptions, ResolvedJsonlReaderOptions } from './jsonl-reader.js';
 export { parseShardName, shardName, shardNames } from './shard-names.js';
 export type { ShardName } from './shard-names.js';
-export { REDACTED, redactSecrets, redactString } from './redact.js';
 export {
   MANIFEST_FILE,
   MANIFEST_VERSION,

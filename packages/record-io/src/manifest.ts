@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { openAtomicFile } from './atomic-file.js';
 import { InvalidOptionError, ManifestError, ManifestMismatchError } from './errors.js';
 import type { ManifestProblem } from './errors.js';
-import { redactSecrets } from './redact.js';
+import { digestFile } from '@prepkit/bench-harness';
+import { redactSecrets } from '@prepkit/bench-harness/redact';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_VERSION = 1;
@@ -93,7 +92,7 @@ export async function writeManifest(dir: string, options: WriteManifestOptions):
         `output ${entry.path} must be a file inside ${root} other than ${MANIFEST_FILE}`,
       );
     }
-    const { bytes, sha256 } = await hashFile(join(root, path));
+    const { bytes, sha256 } = await digestFile(join(root, path));
     outputs.push({ path, records: entry.records ?? null, bytes, sha256 });
   }
   const manifest: Manifest = {
@@ -158,7 +157,7 @@ export async function verify(dir: string): Promise<VerifyReport> {
     } else if (size !== file.bytes) {
       problems.push({ file: file.path, problem: 'bytes', expected: file.bytes, actual: size });
     } else {
-      const { sha256 } = await hashFile(path);
+      const { sha256 } = await digestFile(path);
       if (sha256 !== file.sha256)
         problems.push({ file: file.path, problem: 'sha256', expected: file.sha256, actual: sha256 });
     }
@@ -171,16 +170,6 @@ export async function assertVerified(dir: string): Promise<Manifest> {
   const report = await verify(dir);
   if (!report.ok) throw new ManifestMismatchError(report.dir, report.problems);
   return readManifest(dir);
-}
-
-async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).byteLength;
-  }
-  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** `path` relative to `root` with `/` separators, or undefined when it is not strictly inside. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ConnectionError, QueryError } from '../errors.js';
-import { passwordOf, redact } from '../redact.js';
+import { passwordOf, redact } from '@prepkit/bench-harness/redact';
 import { errorCode } from './transient-errors.js';
 
 /** What db-cursors needs of a pool: `pg.Pool` fits, and so does anything shaped like it. */
