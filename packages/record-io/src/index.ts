@@ -16,6 +16,7 @@ export {
 } from './jsonl-reader.js';
 export type { JsonlReaderOptions, ResolvedJsonlReaderOptions } from './jsonl-reader.js';
 export { parseShardName, shardName, shardNames } from './shard-names.js';
+export { stableUnit } from './stable-hash.js';
 export type { ShardName } from './shard-names.js';
 export {
   MANIFEST_FILE,

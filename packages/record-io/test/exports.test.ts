@@ -46,6 +46,7 @@ describe('@prepkit/record-io exports', () => {
         'resolveParquetWriterOptions',
         'shardName',
         'shardNames',
+        'stableUnit',
         'temporaryPathFor',
         'verify',
         'writeJsonl',
