@@ -40,6 +40,8 @@ export class Sfc32 {
  * rng.int(6); // 0..5, the same on every run
  */
 export class Prng extends Sfc32 {
+  #spare: number | undefined;
+
   constructor(seed: string) {
     const digest = createHash('sha256').update(seed).digest();
     super(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12));
@@ -58,6 +60,21 @@ export class Prng extends Sfc32 {
   /** True with probability `p`. */
   chance(p: number): boolean {
     return this.next() < p;
+  }
+
+  /** A standard normal deviate (Box–Muller; the second of each pair is kept for the next call). */
+  normal(): number {
+    if (this.#spare !== undefined) {
+      const spare = this.#spare;
+      this.#spare = undefined;
+      return spare;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const angle = 2 * Math.PI * this.next();
+    this.#spare = r * Math.sin(angle);
+    return r * Math.cos(angle);
   }
 
   /** One element of `items`, uniformly. */

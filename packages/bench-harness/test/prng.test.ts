@@ -22,4 +22,19 @@ describe('Prng', () => {
     expect(heads).toBeLessThan(3_200);
     expect(['a', 'b', 'c']).toContain(rng.pick(['a', 'b', 'c']));
   });
+
+  it('draws standard normal deviates (mean 0, variance 1), the same for the same seed', () => {
+    const rng = new Prng('normal');
+    const n = 40_000;
+    let sum = 0;
+    let squares = 0;
+    for (let i = 0; i < n; i++) {
+      const z = rng.normal();
+      sum += z;
+      squares += z * z;
+    }
+    expect(Math.abs(sum / n)).toBeLessThan(0.03);
+    expect(Math.abs(squares / n - 1)).toBeLessThan(0.05);
+    expect(new Prng('normal').normal()).toBe(new Prng('normal').normal());
+  });
 });

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Bars } from './bars.js';
 import { allocateBars } from './bars.js';
 import { MarketSamplesInputError } from './errors.js';
-import { Rng } from './prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import { writeRawBars } from './raw-bars.js';
 
 export interface GenerateRawOptions {
@@ -54,7 +54,7 @@ export async function generateRaw(options: GenerateRawOptions): Promise<Generate
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
   for (const [i, ticker] of options.tickers.entries()) {
-    const bars = syntheticBars(n, new Rng(seed, i + 1), options.barMinutes ?? 5, dirty);
+    const bars = syntheticBars(n, new Prng(`${seed}:${i + 1}`), options.barMinutes ?? 5, dirty);
     const file = resolve(dir, pattern.replaceAll('{ticker}', ticker));
     await writeRawBars(file, bars);
     files.push(file);
@@ -65,7 +65,7 @@ export async function generateRaw(options: GenerateRawOptions): Promise<Generate
 const SHOCK_SD = Math.sqrt(0.95 + 0.05 * 2.5 * 2.5);
 
 /** One ticker's synthetic bars (see generateRaw). */
-export function syntheticBars(n: number, rng: Rng, barMinutes: number, dirty = 0): Bars {
+export function syntheticBars(n: number, rng: Prng, barMinutes: number, dirty = 0): Bars {
   const b = allocateBars(n);
   const perSession = Math.floor(SESSION_MINUTES / barMinutes);
   // GARCH(1,1) on per-bar returns; long-run per-bar volatility around 0.1–0.3%.
@@ -127,11 +127,11 @@ export function syntheticBars(n: number, rng: Rng, barMinutes: number, dirty = 0
   return b;
 }
 
-function makeDirty(b: Bars, rng: Rng, share: number): void {
+function makeDirty(b: Bars, rng: Prng, share: number): void {
   const n = b.time.length;
   for (let i = 1; i < n - 1; i++) {
     if (rng.next() >= share) continue;
-    const kind = rng.below(4);
+    const kind = rng.int(4);
     if (kind === 0)
       b.time[i] = b.time[i - 1]!; // duplicated timestamp
     else if (kind === 1)

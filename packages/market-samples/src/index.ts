@@ -23,7 +23,6 @@ export { inspectSamples } from './inspect.js';
 export type { ColumnStats, DecodedSample, SamplesInspection } from './inspect.js';
 export { loadMarket } from './load-market.js';
 export type { LoadedMarket, TickerLoad } from './load-market.js';
-export { Rng } from './prng.js';
 export { readRawBars, writeRawBars } from './raw-bars.js';
 export { META_FEATURES } from './sample-kernel.js';
 export { SCALER_FORMAT, fitScaler, readScaler, scalerToJson, writeScaler } from './scaler.js';

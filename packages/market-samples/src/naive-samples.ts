@@ -1,6 +1,6 @@
 import type { CleanedBars } from './cleaning.js';
 import { tickerOf } from './market-data.js';
-import { Rng } from './prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
 import { SPLITS } from './split.js';
 
@@ -51,10 +51,10 @@ export async function* naiveChunks(
   const w = shape.window;
   for (const task of tasks) {
     const started = performance.now();
-    const rng = new Rng(ctx.seed, task.index);
+    const rng = new Prng(`${ctx.seed}:${task.index}`);
     const samples: SampleRow[] = [];
     for (let r = 0; r < task.count; r++) {
-      const j = rng.below(ctx.eligible.length);
+      const j = rng.int(ctx.eligible.length);
       const globalEnd = ctx.eligible[j]!;
       const k = tickerOf(data, globalEnd);
       const e = globalEnd - data.offsets[k]!;

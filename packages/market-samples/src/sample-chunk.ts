@@ -1,7 +1,7 @@
 import type { Utf8Column } from '@prepkit/record-io';
 import type { MarketData, SampleShape } from './market-data.js';
 import { tickerOf } from './market-data.js';
-import { Rng } from './prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import { META_COUNT, fillSample } from './sample-kernel.js';
 import type { ScalerParams } from './sample-kernel.js';
 import { SPLITS } from './split.js';
@@ -54,7 +54,7 @@ const encoder = new TextEncoder();
 export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
   const started = performance.now();
   const { data, shape, eligible } = ctx;
-  const rng = new Rng(ctx.seed, task.index);
+  const rng = new Prng(`${ctx.seed}:${task.index}`);
   const n = task.count;
   const ends = new Int32Array(n);
   const tickers = new Int32Array(n);
@@ -65,7 +65,7 @@ export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
   let splitBytes = 0;
   const perSplit = [0, 0, 0];
   for (let r = 0; r < n; r++) {
-    const j = rng.below(eligible.length);
+    const j = rng.int(eligible.length);
     const e = eligible[j]!;
     const k = tickerOf(data, e);
     const split = j < ctx.trainEnds ? 0 : j < ctx.trainEnds + ctx.validEnds ? 1 : 2;

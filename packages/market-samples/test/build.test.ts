@@ -11,7 +11,7 @@ import {
   transform,
 } from '../src/index.js';
 import type { MarketConfig } from '../src/index.js';
-import { Rng } from '../src/prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import { readSamples, withTempDir } from './helpers.js';
 
 const TICKERS = ['AAA', 'BBB', 'CCC'];
@@ -151,10 +151,10 @@ describe('buildSamples', () => {
       const rows = await readSamples(result.samplesPath);
       const scaler = await readScaler(result.scalerPath);
       const market = await loadMarket(c);
-      const rng = new Rng(1);
+      const rng = new Prng('1:0');
       let changedLabels = 0;
       for (let probe = 0; probe < 40; probe++) {
-        const i = rng.below(rows.ticker.length);
+        const i = rng.int(rows.ticker.length);
         const ticker = rows.ticker[i]!;
         const cleaned = market.cleaned[TICKERS.indexOf(ticker)]!.bars;
         const e = rows.barIndex[i]!;

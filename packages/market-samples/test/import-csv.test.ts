@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSamples, importCsv, resolveConfig, syntheticBars } from '../src/index.js';
 import type { Bars } from '../src/index.js';
-import { Rng } from '../src/prng.js';
+import { Prng } from '@prepkit/bench-harness';
 import { readSamples, withTempDir } from './helpers.js';
 
 function isoTime(us: number): string {
@@ -46,7 +46,7 @@ describe('import-csv', () => {
     await withTempDir(async (dir) => {
       const csv: Record<string, string> = {};
       for (const [k, ticker] of ['YAH', 'VEN'].entries()) {
-        csv[ticker] = csvOf(syntheticBars(2500, new Rng(3, k), 5), k === 0 ? 'yahoo' : 'vendor');
+        csv[ticker] = csvOf(syntheticBars(2500, new Prng(`3:${k}`), 5), k === 0 ? 'yahoo' : 'vendor');
         const file = join(dir, `${ticker}.csv`);
         await writeFile(file, csv[ticker]);
         const imported = await importCsv({ files: [file], output: join(dir, `raw_${ticker}.parquet`) });
@@ -64,9 +64,9 @@ describe('import-csv', () => {
       });
       const result = await buildSamples({ config, nSamples: 1500, seed: 4 });
       const samples = await readSamples(result.samplesPath);
-      const rng = new Rng(8);
+      const rng = new Prng('8:0');
       for (let probe = 0; probe < 60; probe++) {
-        const i = rng.below(samples.ticker.length);
+        const i = rng.int(samples.ticker.length);
         const rows = parseCsv(csv[samples.ticker[i]!]!);
         const e = samples.barIndex[i]!;
         const window = rows.slice(e - 11, e + 1);
