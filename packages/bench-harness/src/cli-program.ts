@@ -62,7 +62,7 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   /** Aborted by Ctrl-C or SIGTERM: the command removes what it half-wrote and returns 130. */
   signal?: AbortSignal;
-  /** Environment variables (`PREPKIT_DATABASE_URL`); `process.env` in the real process. */
+  /** Environment variables (`DATABASE_URL`); `process.env` in the real process. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 

@@ -2,3 +2,11 @@
 export { AbortedError, PrepkitError, UsageError, throwIfAborted } from './errors.js';
 export type { ErrorKind } from './errors.js';
 export { errorKind, exitCodeFor } from './exit-code.js';
+export {
+  InvalidOptionError,
+  assertFraction,
+  assertNonEmptyString,
+  assertNonNegativeInteger,
+  assertOneOf,
+  assertPositiveInteger,
+} from './option-checks.js';

@@ -1,5 +1,7 @@
 import { PrepkitError, errorKind } from '@prepkit/bench-harness/errors';
 
+export { InvalidOptionError } from '@prepkit/bench-harness/errors';
+
 /** The test PostgreSQL could not be started or reached. */
 export class TestDatabaseError extends PrepkitError {
   constructor(message: string, options?: ErrorOptions) {
@@ -42,13 +44,6 @@ export class BulkWriteError extends PrepkitError {
     super('PREPKIT_DB_BULK_WRITE_FAILED', errorKind(options?.cause), message, options);
     this.committedRows = committed.rows;
     this.committedBatches = committed.batches;
-  }
-}
-
-/** Bad options from the caller (an empty key list, a page size of 0). */
-export class InvalidOptionError extends PrepkitError {
-  constructor(message: string) {
-    super('PREPKIT_DB_INVALID_OPTION', 'config', message);
   }
 }
 

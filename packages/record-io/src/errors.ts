@@ -1,11 +1,6 @@
 import { PrepkitError, errorKind } from '@prepkit/bench-harness/errors';
 
-/** Options that cannot work (a row-group size of 0, say): a caller's mistake, not a bug. */
-export class InvalidOptionError extends PrepkitError {
-  constructor(message: string) {
-    super('PREPKIT_RECORD_IO_INVALID_OPTION', 'config', message);
-  }
-}
+export { InvalidOptionError } from '@prepkit/bench-harness/errors';
 
 /** An atomic file used after `commit()` or `abort()`: a bug in the caller. */
 export class AtomicFileStateError extends PrepkitError {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { InvalidOptionError, JsonlMalformedError, describeError } from './errors.js';
-import { assertPositiveInteger } from './option-checks.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 
 export interface JsonlReaderOptions {
   /** Bytes read from disk at a time. Default: 1 MiB. */

@@ -1,7 +1,7 @@
 import { openAtomicFile } from './atomic-file.js';
 import type { AtomicFile, AtomicFileOptions } from './atomic-file.js';
 import { JsonlRecordError, describeError } from './errors.js';
-import { assertPositiveInteger } from './option-checks.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 
 export interface JsonlWriterOptions extends AtomicFileOptions {
   /**

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from './errors.js';
-import { assertOneOf, assertPositiveInteger } from './option-checks.js';
+import { assertOneOf, assertPositiveInteger } from '@prepkit/bench-harness/errors';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';
 

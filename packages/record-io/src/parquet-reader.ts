@@ -4,7 +4,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
 import { InvalidOptionError, ParquetIoError } from './errors.js';
-import { assertPositiveInteger } from './option-checks.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 
 export interface ParquetReaderOptions {
   /** Rows per yielded batch (batches never span row groups, so some are shorter). Default: 65,536. */

@@ -5,7 +5,8 @@ import type {
   DuckDBMaterializedResult,
   DuckDBValue,
 } from '@duckdb/node-api';
-import { InvalidOptionError, QueryError } from '../errors.js';
+import { QueryError } from '../errors.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 
 export interface OpenDuckDBOptions {
   /** Database file; default `:memory:`. */
@@ -47,8 +48,7 @@ export class DuckDB implements AsyncDisposable {
     const config: Record<string, string> = {};
     if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
     if (options.threads !== undefined) {
-      if (!Number.isInteger(options.threads) || options.threads < 1)
-        throw new InvalidOptionError('options.threads must be a positive integer');
+      assertPositiveInteger('threads', options.threads);
       config.threads = String(options.threads);
     }
     if (options.tempDirectory !== undefined) config.temp_directory = options.tempDirectory;

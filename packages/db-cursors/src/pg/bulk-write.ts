@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { BulkWriteError, InvalidOptionError } from '../errors.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 import { describeTable, quoteIdentifier, quoteTable } from '../identifiers.js';
 import type { TableName } from '../identifiers.js';
 import type { PgPoolLike } from './connection.js';
@@ -94,8 +95,7 @@ async function writeInTransactions(
   idempotent: boolean,
 ): Promise<BulkWriteResult> {
   const commitEvery = options.commitEvery ?? 1;
-  if (!Number.isInteger(commitEvery) || commitEvery < 1)
-    throw new InvalidOptionError('options.commitEvery must be a positive integer');
+  assertPositiveInteger('commitEvery', commitEvery);
   if (options.columns.length === 0)
     throw new InvalidOptionError('options.columns must name at least one column');
   const what = `bulk write to ${describeTable(options.table)}`;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { InvalidOptionError } from '../errors.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 import { checkOut, describeFailure } from './connection.js';
 import type { PgPoolLike } from './connection.js';
 import { columnKind } from './copy-columns.js';
@@ -52,8 +53,7 @@ export async function* copyOut(
   options: CopyOutOptions = {},
 ): AsyncGenerator<CopyBatch> {
   const batchSize = options.batchSize ?? 16_384;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new InvalidOptionError('options.batchSize must be a positive integer');
+  assertPositiveInteger('batchSize', batchSize);
   const sql = query.trim().replace(/;+\s*$/, '');
   const int8 = options.int8 ?? 'string';
   let lease: Awaited<ReturnType<typeof checkOut>>;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { InvalidOptionError } from '../errors.js';
+
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 import { checkOut, describeFailure } from './connection.js';
 import type { PgPoolLike } from './connection.js';
 import { int8Types } from './int8.js';
@@ -25,8 +26,7 @@ export async function* cursorPages<Row extends pg.QueryResultRow = Record<string
   options: CursorPagesOptions = {},
 ): AsyncGenerator<Row[]> {
   const fetchSize = options.fetchSize ?? 10_000;
-  if (!Number.isInteger(fetchSize) || fetchSize < 1)
-    throw new InvalidOptionError('options.fetchSize must be a positive integer');
+  assertPositiveInteger('fetchSize', fetchSize);
   const types = int8Types(options.int8 ?? 'string');
   let lease: Awaited<ReturnType<typeof checkOut>> | undefined;
   let ok = false;

