@@ -1,20 +1,10 @@
 import type { DataType } from 'apache-arrow';
-import {
-  Bool,
-  Field,
-  Float32,
-  Float64,
-  Int16,
-  Int32,
-  Int64,
-  Schema,
-  TimeUnit,
-  Timestamp,
-  Utf8,
-} from 'apache-arrow';
+import type { ColumnType } from '@prepkit/record-io';
+import { Field, Schema } from 'apache-arrow';
+import { arrowTypeFor } from '@prepkit/record-io';
 
 /** How a column is held between DuckDB/Parquet and the per-probe Arrow records. */
-export type ColumnKind = 'bool' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'timestamp' | 'utf8';
+export type ColumnKind = Exclude<ColumnType, 'float32-list'>;
 
 export interface ColumnSpec {
   readonly name: string;
@@ -38,24 +28,7 @@ export interface Column extends ColumnSpec {
 }
 
 export function arrowType(spec: ColumnSpec): DataType {
-  switch (spec.kind) {
-    case 'bool':
-      return new Bool();
-    case 'int16':
-      return new Int16();
-    case 'int32':
-      return new Int32();
-    case 'int64':
-      return new Int64();
-    case 'float32':
-      return new Float32();
-    case 'float64':
-      return new Float64();
-    case 'timestamp':
-      return new Timestamp(TimeUnit.MICROSECOND, spec.timezone ?? null);
-    case 'utf8':
-      return new Utf8();
-  }
+  return arrowTypeFor({ type: spec.kind, timezone: spec.timezone ?? null });
 }
 
 export function arrowSchema(specs: readonly ColumnSpec[]): Schema {

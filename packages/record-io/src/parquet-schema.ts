@@ -1,19 +1,6 @@
-import {
-  Field,
-  FixedSizeList,
-  Float32,
-  Float64,
-  Int32,
-  Int64,
-  RecordBatch,
-  Schema,
-  Struct,
-  Timestamp,
-  TimeUnit,
-  Utf8,
-  makeData,
-} from 'apache-arrow';
-import type { Data, DataType } from 'apache-arrow';
+import { Field, Float32, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import type { Data, DataType, FixedSizeList, Int32, Utf8 } from 'apache-arrow';
+import { arrowTypeFor } from './arrow-types.js';
 import { InvalidOptionError, ParquetBatchError } from './errors.js';
 
 interface ColumnBase {
@@ -59,7 +46,6 @@ export type ParquetColumnValues =
 /** Column name → values; every column of the schema, all with the same number of rows. */
 export type ParquetBatch = Readonly<Record<string, ParquetColumnValues>>;
 
-const TIME_UNITS = { ms: TimeUnit.MILLISECOND, us: TimeUnit.MICROSECOND, ns: TimeUnit.NANOSECOND } as const;
 const COLUMN_TYPES = ['int32', 'int64', 'float32', 'float64', 'utf8', 'timestamp', 'float32-list'];
 
 /** Checks a column list and builds its Arrow schema. */
@@ -84,31 +70,18 @@ export function arrowSchemaFor(columns: readonly ParquetColumn[]): Schema {
   return new Schema(fields);
 }
 
+/** Checks what the type table cannot: a known timestamp unit, a positive list size. */
 function arrowType(column: ParquetColumn, i: number): DataType {
-  switch (column.type) {
-    case 'int32':
-      return new Int32();
-    case 'int64':
-      return new Int64();
-    case 'float32':
-      return new Float32();
-    case 'float64':
-      return new Float64();
-    case 'utf8':
-      return new Utf8();
-    case 'timestamp': {
-      const unit = TIME_UNITS[column.unit ?? 'us'];
-      if (unit === undefined) throw new InvalidOptionError(`schema[${i}].unit must be ms, us or ns`);
-      return new Timestamp(unit, column.timezone === undefined ? 'UTC' : column.timezone);
+  if (column.type === 'timestamp') {
+    if (!['ms', 'us', 'ns'].includes(column.unit ?? 'us')) {
+      throw new InvalidOptionError(`schema[${i}].unit must be ms, us or ns`);
     }
-    case 'float32-list':
-      if (!Number.isInteger(column.listSize) || column.listSize < 1) {
-        throw new InvalidOptionError(
-          `schema[${i}].listSize must be a positive integer (got ${column.listSize})`,
-        );
-      }
-      return new FixedSizeList(column.listSize, new Field('item', new Float32(), false));
+    return arrowTypeFor({ ...column, timezone: column.timezone === undefined ? 'UTC' : column.timezone });
   }
+  if (column.type === 'float32-list' && (!Number.isInteger(column.listSize) || column.listSize < 1)) {
+    throw new InvalidOptionError(`schema[${i}].listSize must be a positive integer (got ${column.listSize})`);
+  }
+  return arrowTypeFor(column);
 }
 
 /** One column's values after checks, strings encoded: a typed array or pre-encoded UTF-8. */

@@ -30,6 +30,7 @@ describe('@prepkit/record-io exports', () => {
         'ParquetWriter',
         'ShardNameError',
         'arrowSchemaFor',
+        'arrowTypeFor',
         'assertVerified',
         'encodeStrings',
         'openAtomicFile',
