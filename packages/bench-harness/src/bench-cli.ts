@@ -1,7 +1,6 @@
-import { Command, CommanderError } from 'commander';
 import { nonNegativeInteger, positiveInteger } from './cli-args.js';
+import { quietProgram, reportFailure } from './cli-program.js';
 import type { BenchmarkResult } from './benchmark-runner.js';
-import { describeError } from './format.js';
 
 export interface BenchCliOptions {
   /** Small sizes and one repeat: a smoke run (CI, `npm run demo`). */
@@ -16,10 +15,16 @@ export interface BenchCliOptions {
   variants?: string[];
 }
 
-/** Parses the flags every `bench` script shares. Pure: `argv` excludes `node` and the script. */
-export function parseBenchArgs(argv: readonly string[], description = 'Runs a benchmark.'): BenchCliOptions {
-  const program = new Command()
-    .name('bench')
+/**
+ * Parses the flags every `bench` script shares. Pure: `argv` excludes `node` and the script. Gives back the
+ * help text for `--help`; a usage mistake throws `UsageError`.
+ */
+export function parseBenchArgs(
+  argv: readonly string[],
+  description = 'Runs a benchmark.',
+): BenchCliOptions | { readonly help: string } {
+  const quiet = quietProgram('bench');
+  quiet.program
     .description(description)
     .option('--quick', 'small input and one measured run (smoke test)', false)
     .option('--repeats <n>', 'measured runs per variant', positiveInteger)
@@ -28,12 +33,10 @@ export function parseBenchArgs(argv: readonly string[], description = 'Runs a be
       v.split(','),
     )
     .option('--json', 'print the result as JSON instead of a table', false)
-    .option('--no-save', 'do not save bench-results/<package>/<timestamp>.json')
-    .exitOverride()
-    // The caller decides how to show a usage error (runBenchScript prints it once).
-    .configureOutput({ writeErr: () => {} })
-    .parse(argv, { from: 'user' });
-  const opts = program.opts<{
+    .option('--no-save', 'do not save bench-results/<package>/<timestamp>.json');
+  const outcome = quiet.parse(argv);
+  if (outcome.kind !== 'parsed') return { help: outcome.text };
+  const opts = quiet.program.opts<{
     quick: boolean;
     repeats?: number;
     warmup?: number;
@@ -62,8 +65,8 @@ export function printBenchmark(result: BenchmarkResult, options: Pick<BenchCliOp
 }
 
 /**
- * The whole life of a `bench` script: parse its flags, run `main`, and set the exit code
- * (0 ok, 2 bad flags, 1 failure) with a one-line error instead of a stack trace for bad flags.
+ * The whole life of a `bench` script: parse its flags, run `main`, and set the exit code the way every
+ * prepkit CLI does (`reportFailure`: 2 with one line for bad flags, 1 with the stack for a failure).
  *
  * @example
  * await runBenchScript('Worker pool throughput.', async (flags) => printBenchmark(await runBenchmark(…), flags));
@@ -71,23 +74,13 @@ export function printBenchmark(result: BenchmarkResult, options: Pick<BenchCliOp
 export async function runBenchScript(
   description: string,
   main: (options: BenchCliOptions) => Promise<void>,
-  argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
-  let options: BenchCliOptions;
+  const io = { stdout: process.stdout, stderr: process.stderr };
   try {
-    options = parseBenchArgs(argv, description);
+    const options = parseBenchArgs(process.argv.slice(2), description);
+    if ('help' in options) io.stdout.write(options.help);
+    else await main(options);
   } catch (error) {
-    if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') return;
-    process.stderr.write(`${describeError(error)}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  try {
-    await main(options);
-  } catch (error) {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : describeError(error)}\n`,
-    );
-    process.exitCode = 1;
+    process.exitCode = reportFailure('bench', error, io);
   }
 }
