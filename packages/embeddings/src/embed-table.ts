@@ -1,4 +1,5 @@
-import type { Phase, RunReporter } from '@prepkit/bench-harness';
+import type { Phase } from '@prepkit/bench-harness';
+import { AbortedError, PrepkitError } from '@prepkit/bench-harness/errors';
 import { bulkUpdate, createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
 import type { BulkRow } from '@prepkit/db-cursors';
 import type pg from 'pg';
@@ -7,7 +8,6 @@ import { resolveEmbedTableOptions } from './embed-options.js';
 import type { EmbedTableOptions, ResolvedEmbedTableOptions } from './embed-options.js';
 import { Embedder } from './embedder.js';
 import type { EmbeddedTexts } from './embedder.js';
-import { EmbeddingsError } from './errors.js';
 import { RowClaims } from './row-claims.js';
 import type { ClaimedWindow } from './row-claims.js';
 import { inspectTarget, prepareTarget } from './target-table.js';
@@ -53,11 +53,9 @@ export interface EmbedTableResult {
  * @example
  * const result = await embedTable({ db: url, table: 'messages', model: 'models/tiny' });
  */
-export async function embedTable(
-  options: EmbedTableOptions,
-  reporter?: RunReporter,
-): Promise<EmbedTableResult> {
+export async function embedTable(options: EmbedTableOptions): Promise<EmbedTableResult> {
   const o = resolveEmbedTableOptions(options);
+  const { reporter } = o;
   const secrets = [passwordOf(o.db)];
   const pool = createPool(o.db, { max: 3, applicationName: 'prepkit-embeddings' });
   let embedder: Embedder | undefined;
@@ -106,7 +104,9 @@ export async function embedTable(
     );
     return result;
   } catch (error) {
-    if (error instanceof EmbeddingsError || (o.signal?.aborted ?? false)) throw error;
+    if (o.signal?.aborted === true && !(error instanceof AbortedError))
+      throw new AbortedError('embeddings run', { cause: error });
+    if (error instanceof PrepkitError) throw error;
     throw describeFailure(`embeddings run (${o.table})`, error, secrets);
   } finally {
     client?.release(true);

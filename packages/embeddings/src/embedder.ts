@@ -1,47 +1,16 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { WorkerPool } from '@prepkit/worker-pool';
+import { PrepkitError } from '@prepkit/bench-harness/errors';
+import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { planBatches } from './batching.js';
-import type { BatchOrder } from './batching.js';
-import { EmbeddingsError, EmbeddingsInputError, ModelError } from './errors.js';
+import { resolveEmbedderOptions } from './embedder-options.js';
+import type { EmbedderOptions, ResolvedEmbedderOptions } from './embedder-options.js';
+import { ModelError } from './errors.js';
 import { openEncoderSession, runBatch } from './inference.js';
-import type { BatchResult, BatchTask, Device, EncoderSession } from './inference.js';
+import type { BatchResult, BatchTask, EncoderSession } from './inference.js';
 import { loadModelFiles } from './model.js';
 import type { ModelFiles } from './model.js';
 import { tokenizeTexts } from './tokenize.js';
 import type { RowFailure, TokenizedTexts } from './tokenize.js';
 import type { TokenizeTask } from './tokenize-worker.js';
-
-export interface EmbedderOptions {
-  /** Model directory: model.onnx, tokenizer.json, optional prepkit.json. */
-  model: string;
-  /** ONNX Runtime intra-op threads. Default: `os.availableParallelism()`. */
-  threads?: number;
-  /** Padded tokens (texts × longest) per model batch. Default: 8192. */
-  maxBatchTokens?: number;
-  /** Texts per model batch at most. Default: 256. */
-  maxBatchSize?: number;
-  /** `length`: batches of similar lengths (little padding); `table`: input order. Default: `length`. */
-  batchOrder?: BatchOrder;
-  /** Default: `cpu`. */
-  device?: Device;
-  /** Run the model on the calling thread instead of a worker thread (blocks the event loop). Default: false. */
-  inProcess?: boolean;
-}
-
-export interface ResolvedEmbedderOptions {
-  readonly model: string;
-  readonly threads: number;
-  readonly maxBatchTokens: number;
-  readonly maxBatchSize: number;
-  readonly batchOrder: BatchOrder;
-  readonly device: Device;
-  readonly inProcess: boolean;
-}
-
-export const DEFAULT_MAX_BATCH_TOKENS = 8192;
-export const DEFAULT_MAX_BATCH_SIZE = 256;
 
 /** Embeddings of a list of texts, in input order. */
 export interface EmbeddedTexts {
@@ -58,32 +27,6 @@ export interface EmbeddedTexts {
   readonly batches: number;
   /** Milliseconds the model ran (sum over batches). */
   readonly modelMs: number;
-}
-
-export function resolveEmbedderOptions(options: EmbedderOptions): ResolvedEmbedderOptions {
-  const resolved = {
-    model: options.model,
-    threads: options.threads ?? availableParallelism(),
-    maxBatchTokens: options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS,
-    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
-    batchOrder: options.batchOrder ?? 'length',
-    device: options.device ?? 'cpu',
-    inProcess: options.inProcess ?? false,
-  };
-  if (typeof resolved.model !== 'string' || resolved.model === '')
-    throw new EmbeddingsInputError('options.model must name a model directory');
-  for (const name of ['threads', 'maxBatchTokens', 'maxBatchSize'] as const) {
-    const value = resolved[name];
-    if (!Number.isInteger(value) || value < 1)
-      throw new EmbeddingsInputError(`options.${name} must be a positive integer (got ${String(value)})`);
-  }
-  if (resolved.batchOrder !== 'length' && resolved.batchOrder !== 'table')
-    throw new EmbeddingsInputError(
-      `options.batchOrder must be "length" or "table" (got ${String(resolved.batchOrder)})`,
-    );
-  if (resolved.device !== 'cpu' && resolved.device !== 'cuda')
-    throw new EmbeddingsInputError(`options.device must be "cpu" or "cuda" (got ${String(resolved.device)})`);
-  return Object.freeze(resolved);
 }
 
 /**
@@ -127,7 +70,7 @@ export class Embedder implements AsyncDisposable {
       embedder = new Embedder(resolved, model, undefined, encoder);
     } else {
       const pool = new WorkerPool<BatchTask, BatchResult>({
-        filename: workerModule('inference-worker'),
+        filename: workerModule(import.meta.url, 'inference-worker'),
         threads: 1,
       });
       embedder = new Embedder(resolved, model, pool, undefined);
@@ -138,7 +81,7 @@ export class Embedder implements AsyncDisposable {
     } catch (error) {
       await embedder.close();
       // An error from the model thread arrives as a plain Error: say which model failed.
-      if (error instanceof EmbeddingsError) throw error;
+      if (error instanceof PrepkitError) throw error;
       throw new ModelError(resolved.model, (error as Error).message.replace(/^.*?: /, ''), { cause: error });
     }
     return embedder;
@@ -155,7 +98,10 @@ export class Embedder implements AsyncDisposable {
    */
   async tokenizeInWorker(texts: readonly (string | null)[]): Promise<TokenizedTexts> {
     if (this.options.inProcess) return this.tokenize(texts);
-    this.#tokenizerPool ??= new WorkerPool({ filename: workerModule('tokenize-worker'), threads: 1 });
+    this.#tokenizerPool ??= new WorkerPool({
+      filename: workerModule(import.meta.url, 'tokenize-worker'),
+      threads: 1,
+    });
     return this.#tokenizerPool.run({ model: this.model.dir, texts });
   }
 
@@ -243,10 +189,4 @@ export class Embedder implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/** A worker module: the built JavaScript next to this file, else the TypeScript source (tests, benches). */
-function workerModule(name: 'inference-worker' | 'tokenize-worker'): URL {
-  const built = new URL(`./${name}.js`, import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : new URL(`./${name}.ts`, import.meta.url);
 }

@@ -1,27 +1,18 @@
-/** Base class of every error the embeddings package raises; `code` is stable across releases. */
-export class EmbeddingsError extends Error {
-  readonly code: string;
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
-
-/** Bad options or input the user can fix (the CLI exits with 2). */
-export class EmbeddingsInputError extends EmbeddingsError {
+/** Input the user can fix: a missing table or column, an empty query, an existing model in the way. */
+export class EmbeddingsInputError extends PrepkitError {
   constructor(message: string, options?: ErrorOptions) {
-    super('PREPKIT_EMBEDDINGS_BAD_INPUT', message, options);
+    super('PREPKIT_EMBEDDINGS_BAD_INPUT', 'input', message, options);
   }
 }
 
 /** A model directory that cannot be used: missing files, unexpected inputs or outputs. */
-export class ModelError extends EmbeddingsError {
+export class ModelError extends PrepkitError {
   readonly modelDir: string;
 
   constructor(modelDir: string, message: string, options?: ErrorOptions) {
-    super('PREPKIT_EMBEDDINGS_BAD_MODEL', `${modelDir}: ${message}`, options);
+    super('PREPKIT_EMBEDDINGS_BAD_MODEL', 'input', `${modelDir}: ${message}`, options);
     this.modelDir = modelDir;
   }
 }

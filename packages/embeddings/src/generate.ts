@@ -1,9 +1,23 @@
-import { bulkInsert, createPool, describeFailure, passwordOf, quoteIdentifier } from '@prepkit/db-cursors';
-import { EmbeddingsInputError } from './errors.js';
 import { Prng } from '@prepkit/bench-harness';
+import {
+  AbortedError,
+  PrepkitError,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
+} from '@prepkit/bench-harness/errors';
+import {
+  bulkInsert,
+  createPool,
+  describeFailure,
+  passwordOf,
+  quoteIdentifier,
+  quoteTable,
+} from '@prepkit/db-cursors';
+import { checkDatabaseUrl } from './database-url.js';
+import { definedFields } from './defined-fields.js';
+import { EmbeddingsInputError } from './errors.js';
 import { parseTableName } from './target-table.js';
 import { COMMON_WORDS, SYLLABLES } from './test-model/vocabulary.js';
-import { quoteTable } from '@prepkit/db-cursors';
 
 export interface GenerateOptions {
   db: string;
@@ -16,6 +30,28 @@ export interface GenerateOptions {
   replace?: boolean;
   /** Rows per COPY batch. Default: 10,000. */
   batchSize?: number;
+  /** Stops the run; the table is left half-filled (use `replace` to start again). */
+  signal?: AbortSignal;
+}
+
+export type ResolvedGenerateOptions = Readonly<
+  Required<Omit<GenerateOptions, 'signal'>> & { signal: AbortSignal | undefined }
+>;
+
+export const DEFAULT_GENERATE_OPTIONS = Object.freeze({ seed: 'prepkit', replace: false, batchSize: 10_000 });
+
+/** Fills defaults and validates once (`options.rows must be a non-negative integer (got -1)`). */
+export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
+  const resolved = {
+    ...DEFAULT_GENERATE_OPTIONS,
+    ...definedFields(options),
+    db: checkDatabaseUrl(options.db),
+    signal: options.signal,
+  };
+  parseTableName(resolved.table);
+  assertNonNegativeInteger('rows', resolved.rows);
+  assertPositiveInteger('batchSize', resolved.batchSize);
+  return Object.freeze(resolved);
 }
 
 export interface GenerateResult {
@@ -81,30 +117,27 @@ export function generateText(prng: Prng): string | null {
  * await generateTexts({ db: url, table: 'docs', rows: 100_000, seed: 'bench' });
  */
 export async function generateTexts(options: GenerateOptions): Promise<GenerateResult> {
-  const { rows, seed = 'prepkit', batchSize = 10_000 } = options;
-  if (!Number.isInteger(rows) || rows < 0)
-    throw new EmbeddingsInputError(`options.rows must be a non-negative integer (got ${String(rows)})`);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new EmbeddingsInputError('options.batchSize must be a positive integer');
-  const table = parseTableName(options.table);
+  const o = resolveGenerateOptions(options);
+  const { rows, seed, batchSize } = o;
+  const table = parseTableName(o.table);
   const quoted = quoteTable(table);
-  const pool = createPool(options.db, { max: 1, applicationName: 'prepkit-embeddings' });
-  const secrets = [passwordOf(options.db)];
+  const pool = createPool(o.db, { max: 1, applicationName: 'prepkit-embeddings' });
+  const secrets = [passwordOf(o.db)];
   try {
-    if (options.replace === true) await pool.query(`DROP TABLE IF EXISTS ${quoted}`);
+    if (o.replace) await pool.query(`DROP TABLE IF EXISTS ${quoted}`);
     const exists = await pool.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
       quoted,
     ]);
     if (exists.rows[0]?.found === true) {
       throw new EmbeddingsInputError(
-        `table ${options.table} already exists (use --replace to drop and regenerate it)`,
+        `table ${o.table} already exists (use --replace to drop and regenerate it)`,
       );
     }
     await pool.query(
       `CREATE TABLE ${quoted} (${quoteIdentifier('id')} bigint PRIMARY KEY, ${quoteIdentifier('content')} text)`,
     );
     const prng = new Prng(`generate:${seed}`);
-    const result = { table: options.table, rows, nulls: 0, empties: 0, characters: 0 };
+    const result = { table: o.table, rows, nulls: 0, empties: 0, characters: 0 };
     function* batches(): Generator<unknown[][]> {
       for (let from = 1; from <= rows; from += batchSize) {
         const batch: unknown[][] = [];
@@ -118,12 +151,20 @@ export async function generateTexts(options: GenerateOptions): Promise<GenerateR
         yield batch;
       }
     }
-    await bulkInsert(pool, { table, columns: ['id', 'content'], batches: batches(), commitEvery: 1_000_000 });
+    await bulkInsert(pool, {
+      table,
+      columns: ['id', 'content'],
+      batches: batches(),
+      commitEvery: 1_000_000,
+      signal: o.signal,
+    });
     await pool.query(`ANALYZE ${quoted}`);
     return result;
   } catch (error) {
-    if (error instanceof EmbeddingsInputError) throw error;
-    throw describeFailure(`embeddings generate (${options.table})`, error, secrets);
+    if (o.signal?.aborted === true && !(error instanceof AbortedError))
+      throw new AbortedError('embeddings generate', { cause: error });
+    if (error instanceof PrepkitError) throw error;
+    throw describeFailure(`embeddings generate (${o.table})`, error, secrets);
   } finally {
     await pool.end();
   }

@@ -1,10 +1,12 @@
+export { Embedder } from './embedder.js';
+export type { EmbeddedTexts } from './embedder.js';
 export {
-  Embedder,
-  resolveEmbedderOptions,
+  DEFAULT_EMBEDDER_OPTIONS,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_BATCH_TOKENS,
-} from './embedder.js';
-export type { EmbeddedTexts, EmbedderOptions, ResolvedEmbedderOptions } from './embedder.js';
+  resolveEmbedderOptions,
+} from './embedder-options.js';
+export type { EmbedderOptions, ResolvedEmbedderOptions } from './embedder-options.js';
 export { embedTable } from './embed-table.js';
 export type { EmbedTableResult } from './embed-table.js';
 export { DEFAULT_EMBED_TABLE_OPTIONS, resolveEmbedTableOptions } from './embed-options.js';
@@ -13,13 +15,19 @@ export { embedTableOriginal } from './original.js';
 export type { OriginalOptions, OriginalResult } from './original.js';
 export { embeddingStatus } from './status.js';
 export type { StatusOptions } from './status.js';
-export { searchTable } from './search.js';
-export type { SearchHit, SearchOptions, SearchResult } from './search.js';
-export { generateTexts, generateText } from './generate.js';
-export type { GenerateOptions, GenerateResult } from './generate.js';
-export { makeTestModel, TEST_MODEL_PRESETS } from './test-model/make-test-model.js';
+export { DEFAULT_SEARCH_OPTIONS, resolveSearchOptions, searchTable } from './search.js';
+export type { ResolvedSearchOptions, SearchHit, SearchOptions, SearchResult } from './search.js';
+export { DEFAULT_GENERATE_OPTIONS, generateText, generateTexts, resolveGenerateOptions } from './generate.js';
+export type { GenerateOptions, GenerateResult, ResolvedGenerateOptions } from './generate.js';
+export {
+  DEFAULT_MAKE_TEST_MODEL_OPTIONS,
+  makeTestModel,
+  resolveMakeTestModelOptions,
+  TEST_MODEL_PRESETS,
+} from './test-model/make-test-model.js';
 export type {
   MakeTestModelOptions,
+  ResolvedMakeTestModelOptions,
   TestModelInfo,
   TestModelPreset,
   TestModelPresetName,
@@ -34,7 +42,7 @@ export { WordEncoder } from './word-encoder.js';
 export type { RowFailure, TokenizedTexts } from './tokenize.js';
 export { poolTokens, normalizeRows } from './inference.js';
 export type { Device } from './inference.js';
-export { parseTableName } from './target-table.js';
+export { DEFAULT_TARGET_NAMES, parseTableName } from './target-table.js';
 export type { TableStatus, TargetNames, VectorType } from './target-table.js';
 export { Prng } from '@prepkit/bench-harness';
-export { EmbeddingsError, EmbeddingsInputError, ModelError } from './errors.js';
+export { EmbeddingsInputError, ModelError } from './errors.js';

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
-import { EmbeddingsError } from './errors.js';
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 
 /**
  * Runs `work` on the one connection of a pool opened for it, then closes the pool. Failures other
- * than this package's own errors come back described as `label` failures, the password redacted.
+ * than prepkit's own errors come back described as `label` failures, the password redacted.
  */
 export async function withOneConnection<T>(
   db: string,
@@ -21,7 +21,7 @@ export async function withOneConnection<T>(
       client.release();
     }
   } catch (error) {
-    if (error instanceof EmbeddingsError) throw error;
+    if (error instanceof PrepkitError) throw error;
     throw describeFailure(label, error, [passwordOf(db)]);
   } finally {
     await pool.end();

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import type { TargetTable } from './target-table.js';
 
 /** Rows one claim hands out: ids (as text) and texts, in id order. */
@@ -96,7 +97,7 @@ export class RowClaims {
       let after: string | undefined;
       let claimedInPass = 0;
       for (;;) {
-        signal?.throwIfAborted();
+        throwIfAborted(signal, 'embeddings run');
         const page = await this.#claim(after);
         if (page.last === undefined) break;
         after = page.last;

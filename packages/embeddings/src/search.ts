@@ -1,7 +1,10 @@
+import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
+import { checkDatabaseUrl } from './database-url.js';
 import { Embedder } from './embedder.js';
-import { withOneConnection } from './one-connection.js';
+import { definedFields } from './defined-fields.js';
 import { EmbeddingsInputError } from './errors.js';
-import { inspectTarget } from './target-table.js';
+import { withOneConnection } from './one-connection.js';
+import { DEFAULT_TARGET_NAMES, inspectTarget } from './target-table.js';
 import type { TargetNames } from './target-table.js';
 
 export interface SearchOptions extends TargetNames {
@@ -12,6 +15,25 @@ export interface SearchOptions extends TargetNames {
   k?: number;
   /** ONNX Runtime threads for the query. Default: 1. */
   threads?: number;
+}
+
+export type ResolvedSearchOptions = Readonly<Required<SearchOptions>>;
+
+export const DEFAULT_SEARCH_OPTIONS = Object.freeze({ k: 10, threads: 1 });
+
+/** Fills defaults and validates once (`options.k must be a positive integer (got 0)`). */
+export function resolveSearchOptions(options: SearchOptions): ResolvedSearchOptions {
+  const resolved = {
+    ...DEFAULT_TARGET_NAMES,
+    ...DEFAULT_SEARCH_OPTIONS,
+    ...definedFields(options),
+    db: checkDatabaseUrl(options.db),
+  };
+  assertPositiveInteger('k', resolved.k);
+  assertPositiveInteger('threads', resolved.threads);
+  if (typeof resolved.query !== 'string' || resolved.query.trim() === '')
+    throw new EmbeddingsInputError('the query text is empty');
+  return Object.freeze(resolved);
 }
 
 export interface SearchHit {
@@ -35,27 +57,20 @@ export interface SearchResult {
  * const { hits } = await searchTable({ db: url, table: 'docs', model: 'models/tiny', query: 'slow database' });
  */
 export async function searchTable(options: SearchOptions): Promise<SearchResult> {
-  const k = options.k ?? 10;
-  if (!Number.isInteger(k) || k < 1)
-    throw new EmbeddingsInputError(`options.k must be a positive integer (got ${String(k)})`);
-  if (options.query.trim() === '') throw new EmbeddingsInputError('the query text is empty');
-  const embedder = await Embedder.open({
-    model: options.model,
-    threads: options.threads ?? 1,
-    inProcess: true,
-  });
+  const o = resolveSearchOptions(options);
+  const embedder = await Embedder.open({ model: o.model, threads: o.threads, inProcess: true });
   try {
     return await withOneConnection(
-      options.db,
-      `embeddings search (${options.table})`,
+      o.db,
+      `embeddings search (${o.table})`,
       'prepkit-embeddings',
       async (client) => {
-        const vector = (await embedder.embed([options.query])).vectors[0]!;
-        const target = await inspectTarget(client, options);
+        const vector = (await embedder.embed([o.query])).vectors[0]!;
+        const target = await inspectTarget(client, o);
         const { q } = target;
         if (target.vectorType === undefined) {
           throw new EmbeddingsInputError(
-            `table ${options.table} has no vector column yet: run \`embeddings run\` first`,
+            `table ${o.table} has no vector column yet: run \`embeddings run\` first`,
           );
         }
         const pgvector = target.vectorType === 'vector';
@@ -71,7 +86,7 @@ export async function searchTable(options: SearchOptions): Promise<SearchResult>
         const values = pgvector ? `[${vector.join(',')}]` : Array.from(vector);
         const { rows } = await client.query<{ id: string; text: string | null; score: number }>(sql, [
           values,
-          k,
+          o.k,
         ]);
         return {
           hits: rows.map((r) => ({ id: r.id, text: r.text, score: Number(r.score) })),

@@ -1,3 +1,4 @@
+import { checkDatabaseUrl } from './database-url.js';
 import { withOneConnection } from './one-connection.js';
 import { inspectTarget, tableStatus } from './target-table.js';
 import type { TableStatus, TargetNames } from './target-table.js';
@@ -14,7 +15,7 @@ export interface StatusOptions extends TargetNames {
  */
 export function embeddingStatus(options: StatusOptions): Promise<TableStatus> {
   return withOneConnection(
-    options.db,
+    checkDatabaseUrl(options.db),
     `embeddings status (${options.table})`,
     'prepkit-embeddings',
     async (client) => tableStatus(client, await inspectTarget(client, options)),

@@ -15,6 +15,13 @@ export interface TargetNames {
   vectorColumn?: string;
 }
 
+/** The columns a table is assumed to have when `TargetNames` leaves them out. */
+export const DEFAULT_TARGET_NAMES = Object.freeze({
+  idColumn: 'id',
+  textColumn: 'content',
+  vectorColumn: 'embedding',
+});
+
 /** How the vectors are stored: `real[]`, or pgvector's `vector(n)`. */
 export type VectorType = 'real[]' | 'vector';
 
@@ -52,9 +59,9 @@ export function parseTableName(table: string): TableName {
  */
 export async function inspectTarget(client: pg.ClientBase, names: TargetNames): Promise<TargetTable> {
   const table = parseTableName(names.table);
-  const idColumn = names.idColumn ?? 'id';
-  const textColumn = names.textColumn ?? 'content';
-  const vectorColumn = names.vectorColumn ?? 'embedding';
+  const idColumn = names.idColumn ?? DEFAULT_TARGET_NAMES.idColumn;
+  const textColumn = names.textColumn ?? DEFAULT_TARGET_NAMES.textColumn;
+  const vectorColumn = names.vectorColumn ?? DEFAULT_TARGET_NAMES.vectorColumn;
   const qualified = quoteTable(table);
   const found = await client.query<{ oid: string | null; schema: string | null; name: string | null }>(
     `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name

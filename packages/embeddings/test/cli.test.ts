@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '@prepkit/bench-harness/errors';
 import { main } from '../src/cli/main.js';
-import { UsageError, parseArgs } from '../src/cli/parse-args.js';
+import { parseArgs } from '../src/cli/parse-args.js';
+import { DEFAULT_EMBED_TABLE_OPTIONS } from '../src/index.js';
 
 const db = useTestDatabase();
 let dir: string;
@@ -16,20 +18,28 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = { DATABASE_URL: db.url },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(
-    args,
-    { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-    undefined,
-    { DATABASE_URL: db.url },
-  );
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+  });
   return { code, stdout, stderr };
 }
 
+/** A user error: exit code 2 and exactly one line on stderr, which matches `pattern`. */
+function expectOneLine(result: { code: number; stderr: string }, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(2);
+  expect(result.stderr.split('\n')).toEqual([expect.stringMatching(pattern), '']);
+}
+
 describe('parseArgs', () => {
-  it('maps run flags onto the library options, the URL from DATABASE_URL when --db is absent', () => {
+  it('maps run flags onto the library options, the URL from DATABASE_URL when --db is absent, and nothing else', () => {
     const parsed = parseArgs(
       [
         'run',
@@ -47,23 +57,28 @@ describe('parseArgs', () => {
       ],
       { DATABASE_URL: 'postgresql://x' },
     );
-    expect(parsed).toMatchObject({
-      command: 'run',
-      options: {
-        db: 'postgresql://x',
-        table: 'app.docs',
-        idColumn: 'id',
-        textColumn: 'body',
-        vectorColumn: 'embedding',
-        model: 'm',
-        fetchSize: 64,
-        threads: 2,
-        maxBatchTokens: 8192,
-        commitEvery: 1,
-        device: 'cpu',
-        retryErrors: true,
-      },
+    expect(parsed).toMatchObject({ command: 'run', json: false, quiet: false });
+    // Defaults are the library's to apply: only what was given is passed.
+    expect(JSON.parse(JSON.stringify((parsed as { options: unknown }).options))).toEqual({
+      db: 'postgresql://x',
+      table: 'app.docs',
+      textColumn: 'body',
+      model: 'm',
+      fetchSize: 64,
+      threads: 2,
+      retryErrors: true,
     });
+  });
+
+  it('shows the library defaults in --help', () => {
+    const help = parseArgs(['run', '--help']);
+    if (help.command !== 'help') throw new Error(`expected help, got ${help.command}`);
+    const d = DEFAULT_EMBED_TABLE_OPTIONS;
+    const text = help.text.replace(/\s+/g, ' ');
+    expect(text).toContain(`rows claimed per query (one length-sorted window) (default: ${d.fetchSize})`);
+    expect(text).toContain(`padded tokens per model batch (default: ${d.maxBatchTokens})`);
+    expect(text).toContain(`text column (default: "${d.textColumn}")`);
+    expect(text).toContain('ONNX Runtime threads (default: available cores)');
   });
 
   it('rejects bad flags with a usage error', () => {
@@ -81,11 +96,12 @@ describe('parseArgs', () => {
 describe('embeddings CLI', () => {
   it('makes a model, generates rows, runs, reports status and searches', async () => {
     const model = join(dir, 'tiny');
-    expect((await cli(['make-test-model', '--output', model])).code).toBe(0);
+    const made = await cli(['make-test-model', '--output', model, '--quiet']);
+    expect(made).toEqual({ code: 0, stdout: '', stderr: '' });
+    expectOneLine(await cli(['make-test-model', '--output', model]), /already holds .*--overwrite/);
+    expect((await cli(['make-test-model', '--output', model, '--overwrite', '-q'])).code).toBe(0);
     expect((await cli(['generate', '--table', 'docs', '--rows', '500', '--seed', 'cli'])).code).toBe(0);
-    const again = await cli(['generate', '--table', 'docs', '--rows', '5']);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already exists/);
+    expectOneLine(await cli(['generate', '--table', 'docs', '--rows', '5']), /already exists/);
     const run = await cli(['run', '--table', 'docs', '--model', model, '--threads', '1', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { counters: Record<string, number>; status: string };
@@ -111,29 +127,50 @@ describe('embeddings CLI', () => {
   });
 
   it('answers bad input with one line and exit code 2, never showing the password', async () => {
-    const missing = await cli(['run', '--table', 'nope', '--model', join(dir, 'tiny')]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('embeddings: table nope does not exist\n');
-    const column = await cli(['status', '--table', 'docs', '--text-col', 'body']);
-    expect(column.code).toBe(2);
-    expect(column.stderr).toMatch(/has no column body/);
-    const model = await cli(['run', '--table', 'docs', '--model', join(dir, 'none')]);
-    expect(model.code).toBe(2);
-    expect(model.stderr).toMatch(/no such directory/);
+    expectOneLine(
+      await cli(['run', '--table', 'docs', '--model', 'm', '--frobnicate']),
+      /unknown option '--frobnicate'/,
+    );
+    expectOneLine(await cli(['status', '--table', 'docs'], {}), /--db <url> is required/);
+    expectOneLine(
+      await cli(['run', '--table', 'nope', '--model', join(dir, 'tiny')]),
+      /^embeddings: table nope does not exist$/,
+    );
+    expectOneLine(await cli(['status', '--table', 'docs', '--text-col', 'body']), /has no column body/);
+    expectOneLine(
+      await cli(['run', '--table', 'docs', '--model', join(dir, 'none')]),
+      /none: no such directory/,
+    );
+
+    const badUrl = 'postgresql://u:secret@127.0.0.1:notaport/db';
+    for (const command of [
+      ['status', '--table', 'docs', '--db', badUrl],
+      ['run', '--table', 'docs', '--model', join(dir, 'tiny'), '--db', badUrl],
+      ['generate', '--table', 'docs', '--rows', '1'],
+    ]) {
+      const result = await cli(command, { DATABASE_URL: badUrl });
+      expectOneLine(result, /database URL is not a valid URL/);
+      expect(result.stderr + result.stdout).not.toContain('secret');
+    }
+
     const url = new URL(db.url);
     const password = decodeURIComponent(url.password);
     url.password = 'wrong-password';
-    const denied = await main(['status', '--table', 'docs', '--db', url.href], {
+    const denied = await cli(['status', '--table', 'docs'], { DATABASE_URL: url.href });
+    expectOneLine(denied, /password authentication failed/);
+    expect(denied.stderr).not.toContain('wrong-password');
+    if (password !== '') expect(denied.stderr).not.toContain(password);
+  });
+
+  it('reports a run stopped through io.signal as interrupted, exit code 130', async () => {
+    let stderr = '';
+    const code = await main(['run', '--table', 'docs', '--model', join(dir, 'tiny')], {
       stdout: { write: () => true },
-      stderr: {
-        write: (s: string) => {
-          expect(s).not.toContain('wrong-password');
-          expect(s).not.toContain(password);
-          expect(s).toMatch(/password authentication failed/);
-          return true;
-        },
-      },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { DATABASE_URL: db.url },
+      signal: AbortSignal.abort(new Error('interrupted')),
     });
-    expect(denied).toBe(2);
+    expect(code).toBe(130);
+    expect(stderr).toBe('embeddings: interrupted; no output was left behind\n');
   });
 });

@@ -1,7 +1,9 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { RunReporter } from '@prepkit/bench-harness';
+import { assertVerified } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFiles } from '../src/model.js';
 import { makeTestModel } from '../src/test-model/make-test-model.js';
@@ -27,6 +29,52 @@ describe('makeTestModel', () => {
     expect(await readFile(join(dir, 'c', 'model.onnx'))).not.toEqual(
       await readFile(join(dir, 'a', 'model.onnx')),
     );
+  });
+
+  it('lists every file in a manifest.json written last, with the phases the reporter timed', async () => {
+    const reporter = new RunReporter({ name: 'test', quiet: true });
+    const info = await makeTestModel({ output: join(dir, 'm'), seed: '7', reporter });
+    const report = reporter.finish();
+    expect(info.manifest).toBe(join(dir, 'm', 'manifest.json'));
+    const manifest = await assertVerified(join(dir, 'm'));
+    expect(manifest.outputs.map((o) => o.path).sort()).toEqual([...FILES].sort());
+    expect(manifest.config).toEqual({ output: join(dir, 'm'), preset: 'tiny', seed: '7', overwrite: false });
+    expect(manifest.phases.map((p) => p.name)).toEqual(['vocabulary', 'graph', 'write']);
+    expect(report.phases.map((p) => p.name)).toEqual(['vocabulary', 'graph', 'write']);
+    expect(manifest.phases.every((p) => p.wallMs > 0)).toBe(true);
+    // Same bytes as a run without a reporter.
+    expect(await readFile(join(dir, 'm', 'model.onnx'))).toEqual(
+      await readFile(join(dir, 'a', 'model.onnx')),
+    );
+  });
+
+  it('refuses to write over a model without overwrite', async () => {
+    await expect(makeTestModel({ output: join(dir, 'a'), seed: '9' })).rejects.toThrow(
+      /already holds manifest.json, tokenizer.json.*pass --overwrite/,
+    );
+    expect(JSON.parse(await readFile(join(dir, 'a', 'prepkit.json'), 'utf8'))).toMatchObject({
+      generated: { seed: '7' },
+    });
+  });
+
+  it('leaves no complete-looking model when a write fails, and removes what it wrote', async () => {
+    const out = join(dir, 'blocked');
+    await makeTestModel({ output: out, seed: '7' });
+    // model.onnx, written last, cannot replace a directory: the run fails after three files.
+    await rm(join(out, 'model.onnx'));
+    await mkdir(join(out, 'model.onnx', 'inside'), { recursive: true });
+    await expect(makeTestModel({ output: out, seed: '8', overwrite: true })).rejects.toThrow();
+    expect((await readdir(out)).sort()).toEqual(['model.onnx']);
+  });
+
+  it('removes the directory it created when interrupted', async () => {
+    const controller = new AbortController();
+    const reporter = new RunReporter({ name: 'test', quiet: true });
+    const out = join(dir, 'interrupted', 'model');
+    const run = makeTestModel({ output: out, signal: controller.signal, reporter });
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ code: 'PREPKIT_ABORTED', kind: 'aborted' });
+    expect(await readdir(dir)).not.toContain('interrupted');
   });
 
   it('builds a tokenizer with [PAD]=0 that @huggingface/tokenizers loads, and a graph ONNX Runtime runs', async () => {

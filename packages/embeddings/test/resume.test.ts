@@ -124,7 +124,7 @@ describe('kill and resume', () => {
     child.process.kill('SIGINT');
     const stopped = await child.exit;
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.stderr).toMatch(/interrupted; committed rows are kept/);
+    expect(stopped.stderr).toMatch(/^embeddings: interrupted/);
     const [held] = await query<{ n: string }>(
       db.url,
       'SELECT count(*) AS n FROM interrupted_embedding_claims',
