@@ -10,7 +10,7 @@ import type { BenchmarkVariant } from '@prepkit/bench-harness';
 import { openDuckDB } from '@prepkit/db-cursors';
 import type { DuckDB } from '@prepkit/db-cursors';
 // The built package, as users run it (its worker threads load plain JavaScript).
-import { buildSamples, generateRaw, resolveConfig } from '../dist/index.js';
+import { buildSamples, generateRaw } from '../dist/index.js';
 
 interface Input {
   readonly dataDir: string;
@@ -27,16 +27,20 @@ await runBenchScript(
     const naiveSamples = flags.quick ? 2_000 : 100_000;
     /** Builds into the variant's own directory (raw files are read from the shared input). */
     const build =
-      (nJobs: number, n: number, variant: 'parallel' | 'naive') =>
+      (threads: number, n: number, variant: 'parallel' | 'naive') =>
       async ({ input, outputDir }: { input: Input; outputDir: string }) => {
-        const config = resolveConfig({
-          data_dir: outputDir,
-          raw_filename: join(input.dataDir, 'raw_{ticker}.parquet'),
+        const result = await buildSamples({
+          dataDir: outputDir,
+          rawFilename: join(input.dataDir, 'raw_{ticker}.parquet'),
           tickers: TICKERS,
-          n_jobs: nJobs,
+          threads,
+          nSamples: n,
+          seed: 42,
+          overwrite: true,
+          variant,
         });
-        const result = await buildSamples({ config, nSamples: n, seed: 42, overwrite: true, variant });
-        // The naive run's smaller file is not comparable; the real builds' files must be identical.
+        // The naive run's smaller file is not comparable; the real builds' files must be identical (not
+        // the manifest, which records when it was written).
         return variant === 'naive'
           ? { items: result.samples }
           : { items: result.samples, outputs: [result.samplesPath, result.scalerPath] };
@@ -69,12 +73,13 @@ await runBenchScript(
         // The floor's table holds exactly the samples the real build writes.
         const floorDir = join(workDir, 'floor');
         await mkdir(floorDir);
-        const config = resolveConfig({
-          data_dir: floorDir,
-          raw_filename: join(dataDir, 'raw_{ticker}.parquet'),
+        const source = await buildSamples({
+          dataDir: floorDir,
+          rawFilename: join(dataDir, 'raw_{ticker}.parquet'),
           tickers: TICKERS,
+          nSamples: samples,
+          seed: 42,
         });
-        const source = await buildSamples({ config, nSamples: samples, seed: 42 });
         return { dataDir, floorSource: source.samplesPath };
       },
       variants: [

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RunReporter } from '@prepkit/bench-harness';
-import { openParquetWriter } from '@prepkit/record-io';
-import type { ParquetBatch, ParquetColumn } from '@prepkit/record-io';
-import { WorkerPool } from '@prepkit/worker-pool';
-import type { MarketConfig } from './config.js';
-import { configToValues, samplesFileName } from './config.js';
+import type { PhaseOptions, Phase } from '@prepkit/bench-harness';
+import { throwIfAborted } from '@prepkit/bench-harness/errors';
+import { MANIFEST_FILE, openParquetWriter, writeManifest } from '@prepkit/record-io';
+import type { ManifestPhase, ParquetBatch, ParquetColumn } from '@prepkit/record-io';
+import { WorkerPool, workerModule } from '@prepkit/worker-pool';
+import { optionsToValues } from './config-file.js';
 import { MarketSamplesInputError } from './errors.js';
 import { loadMarket } from './load-market.js';
 import type { TickerLoad } from './load-market.js';
@@ -15,6 +15,8 @@ import type { SampleShape } from './market-data.js';
 import { markTickerGaps, sampleShape } from './market-data.js';
 import { medianSpacing } from './cleaning.js';
 import { naiveChunks } from './naive-samples.js';
+import { resolveBuildSamplesOptions, samplesFileName } from './options.js';
+import type { BuildSamplesOptions, ResolvedBuildSamplesOptions } from './options.js';
 import { chunkViews } from './sample-chunk.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
 import { META_COUNT, META_FEATURES } from './sample-kernel.js';
@@ -24,23 +26,6 @@ import { SPLITS, rangeSize, splitCuts, tickerSplit } from './split.js';
 import type { SplitName, TickerSplit } from './split.js';
 import { PACKAGE_VERSION } from './version.js';
 
-export interface BuildSamplesOptions {
-  /** The resolved configuration (`resolveConfig`). */
-  config: MarketConfig;
-  /** Samples to write. */
-  nSamples: number;
-  /** Seed of the sample positions. Default: 0. */
-  seed?: number;
-  /** Replace existing samples and scaler files. Default: false (an existing file is an error). */
-  overwrite?: boolean;
-  /**
-   * `parallel` (default): chunks on worker threads over columnar arrays. `naive`: the baseline, one
-   * sample at a time over row objects on this thread, as the original did; same bytes, for benchmarks.
-   */
-  variant?: 'parallel' | 'naive';
-  signal?: AbortSignal;
-}
-
 export interface TickerSummary extends TickerLoad {
   /** Window ends available per split (0 for skipped tickers). */
   readonly eligible: Readonly<Record<SplitName, number>>;
@@ -49,6 +34,8 @@ export interface TickerSummary extends TickerLoad {
 export interface BuildSamplesResult {
   readonly samplesPath: string;
   readonly scalerPath: string;
+  /** `manifest.json` beside them, written last: it lists both files with their sizes and SHA-256. */
+  readonly manifestPath: string;
   readonly samples: number;
   readonly bytes: number;
   readonly perSplit: Readonly<Record<SplitName, number>>;
@@ -64,39 +51,44 @@ export interface BuildSamplesResult {
 }
 
 /**
- * Builds `samples_{n}.parquet` and `meta_scaler.json` in the config's data_dir: cleans each
+ * Builds `samples_{n}.parquet`, `meta_scaler.json` and last `manifest.json` in `dataDir`: cleans each
  * ticker's raw bars, cuts train/valid/test by time with an embargo, fits the scaler on training
  * windows only, draws sample positions with a seeded PRNG and writes windows, meta features and
- * rewards as zstd Parquet row groups. Same config and seed ⇒ same bytes for any `n_jobs`.
+ * rewards as zstd Parquet row groups. Same options and seed ⇒ same bytes for any `threads`.
  *
  * @example
- * await buildSamples({ config: resolveConfig({ n_jobs: 2 }), nSamples: 1_000_000, seed: 42 });
+ * await buildSamples({ ...readConfigFile('my.yaml'), threads: 2, nSamples: 1_000_000, seed: 42 });
  */
-export async function buildSamples(
-  options: BuildSamplesOptions,
-  reporter?: RunReporter,
-): Promise<BuildSamplesResult> {
-  const c = options.config;
-  const n = options.nSamples;
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new MarketSamplesInputError('--n-samples must be a positive integer');
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new MarketSamplesInputError('--seed must be a non-negative integer');
-  const report = reporter ?? new RunReporter({ name: 'market-samples build', quiet: true, progress: 'none' });
+export async function buildSamples(options: BuildSamplesOptions): Promise<BuildSamplesResult> {
+  const c = resolveBuildSamplesOptions(options);
+  try {
+    return await build(c);
+  } catch (error) {
+    // Whatever the abort made the work throw, the caller learns that it was interrupted.
+    throwIfAborted(c.signal, 'market-samples build');
+    throw error;
+  }
+}
+
+async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSamplesResult> {
+  const n = c.nSamples;
+  const seed = c.seed;
+  const report =
+    c.reporter ?? new RunReporter({ name: 'market-samples build', quiet: true, progress: 'none' });
+  const phases: ManifestPhase[] = [];
+  const phase = timedPhases(report, phases);
   const dir = resolve(c.dataDir);
   const samplesPath = resolve(dir, samplesFileName(c, n));
   const scalerPath = resolve(dir, c.scalerFilename);
-  if (!(options.overwrite ?? false)) {
+  if (!c.overwrite) {
     for (const path of [samplesPath, scalerPath]) {
       if (existsSync(path))
         throw new MarketSamplesInputError(`${path} exists; pass --overwrite to replace it`);
     }
   }
   const shape = sampleShape(c);
-  const market = await report.phase('load and clean', () => loadMarket(c, options.signal), {
-    unit: 'tickers',
-  });
+  const market = await phase('load and clean', () => loadMarket(c), { unit: 'tickers' });
+  const tickerNames = market.tickers.map((t) => t.ticker);
   for (const t of market.tickers) {
     report.count('bars_read', t.cleaning.inputRows);
     for (const [key, value] of Object.entries(t.cleaning)) {
@@ -105,7 +97,7 @@ export async function buildSamples(
     }
     if (t.skipped !== null) report.count('tickers_skipped');
   }
-  const plan = await report.phase('split and fit scaler', () => {
+  const plan = await phase('split and fit scaler', () => {
     const cuts = splitCuts(market.data, c);
     const splits = market.data.tickers.map((_, k) => tickerSplit(market.data, shape, cuts, c.gapBars, k));
     const active = splits.flatMap((s, k) => (rangeSize(s.fit) > 1 ? [k] : []));
@@ -154,22 +146,22 @@ export async function buildSamples(
   await mkdir(dir, { recursive: true });
   const perSplit = [0, 0, 0];
   const timing = { computeMs: 0, writeWaitMs: 0 };
-  const written = await report.phase(
+  const written = await phase(
     'samples',
     async (phase) => {
       phase.setTotal(n);
       const writer = await openParquetWriter(samplesPath, sampleColumns(shape), {
         compression: c.parquetCompression,
         rowGroupSize: c.chunkRows,
-        threads: options.variant === 'naive' ? 1 : c.nJobs,
-        metadata: fileMetadata(c, n, seed, plan.scaler),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        threads: c.variant === 'naive' ? 1 : c.threads,
+        metadata: fileMetadata(c, tickerNames, plan.scaler),
+        ...(c.signal === undefined ? {} : { signal: c.signal }),
       });
       try {
         const chunks =
-          options.variant === 'naive'
+          c.variant === 'naive'
             ? naiveChunks(market.cleaned, context, chunkTasks(n, c.chunkRows))
-            : parallelChunks(context, n, c, options.signal);
+            : parallelChunks(context, c);
         for await (const chunk of chunks) {
           timing.computeMs += chunk.computeMs;
           const handedOver = performance.now();
@@ -189,11 +181,23 @@ export async function buildSamples(
     },
     { unit: 'samples' },
   );
-  await writeScaler(scalerPath, plan.scaler);
+  await phase('scaler', () => writeScaler(scalerPath, plan.scaler), { unit: 'files' });
+  // Last: a manifest in the directory says the samples and scaler beside it are complete.
+  const manifestPath = resolve(dir, MANIFEST_FILE);
+  await report.phase('manifest', () =>
+    writeManifest(dir, {
+      tool: { name: '@prepkit/market-samples', version: PACKAGE_VERSION },
+      config: { ...runConfig(c), tickers: tickerNames },
+      inputs: market.tickers.map((t) => t.file),
+      outputs: [{ path: samplesPath, records: written.records }, scalerPath],
+      phases,
+    }),
+  );
   // The stages overlap: chunks are computed on workers while earlier row groups are encoded.
   return {
     samplesPath,
     scalerPath,
+    manifestPath,
     samples: written.records,
     bytes: written.bytes,
     perSplit: { train: perSplit[0]!, valid: perSplit[1]!, test: perSplit[2]! },
@@ -242,16 +246,14 @@ export function chunkTasks(n: number, chunkRows: number): ChunkTask[] {
 
 async function* parallelChunks(
   context: ChunkContext,
-  n: number,
-  c: MarketConfig,
-  signal: AbortSignal | undefined,
+  c: Readonly<ResolvedBuildSamplesOptions>,
 ): AsyncGenerator<ChunkColumns> {
   await using pool = new WorkerPool<ChunkTask, ArrayBuffer>({
-    filename: workerModule(),
-    threads: c.nJobs,
+    filename: workerModule(import.meta.url, 'sample-worker'),
+    threads: c.threads,
     workerData: context,
   });
-  for await (const buffer of pool.map(chunkTasks(n, c.chunkRows), { signal }))
+  for await (const buffer of pool.map(chunkTasks(c.nSamples, c.chunkRows), { signal: c.signal }))
     yield chunkViews(buffer, context.shape);
 }
 
@@ -302,13 +304,18 @@ function summarise(
  * One footer key, `market_samples`, holding a JSON object: arrow-rs keeps Parquet key-value metadata
  * in a hash map, so several keys come out in a different order from run to run.
  */
-function fileMetadata(c: MarketConfig, n: number, seed: number, scaler: Scaler): Record<string, string> {
+function fileMetadata(
+  c: Readonly<ResolvedBuildSamplesOptions>,
+  tickers: readonly string[],
+  scaler: Scaler,
+): Record<string, string> {
   return {
     market_samples: JSON.stringify({
       version: PACKAGE_VERSION,
-      n_samples: n,
-      seed,
-      config: { ...configToValues(c), data_dir: undefined, n_jobs: undefined },
+      n_samples: c.nSamples,
+      seed: c.seed,
+      // Where the files lie and how many threads wrote them do not change the samples.
+      config: { ...optionsToValues({ ...c, tickers }), data_dir: undefined, n_jobs: undefined },
       features_layout: `window=${c.window} x [${c.features.join(',')}], oldest bar first`,
       meta_features: META_FEATURES,
       scaler,
@@ -316,12 +323,30 @@ function fileMetadata(c: MarketConfig, n: number, seed: number, scaler: Scaler):
   };
 }
 
-function snake(key: string): string {
-  return key.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+/** The options a run used, for its manifest: without the signal and reporter, which are not configuration. */
+function runConfig(c: Readonly<ResolvedBuildSamplesOptions>): Record<string, unknown> {
+  return { ...c, signal: undefined, reporter: undefined };
 }
 
-/** The built worker beside this module; from source (tests, benchmarks), its TypeScript original. */
-function workerModule(): URL {
-  const built = new URL('./sample-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : new URL('./sample-worker.ts', import.meta.url);
+/**
+ * The reporter's `phase`, also keeping each phase's wall time for the manifest (the reporter hands out
+ * its phases only when the run finishes, after the manifest is written).
+ */
+function timedPhases(report: RunReporter, phases: ManifestPhase[]) {
+  return async <T>(
+    name: string,
+    body: (phase: Phase) => Promise<T> | T,
+    options: PhaseOptions = {},
+  ): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await report.phase(name, body, options);
+    } finally {
+      phases.push({ name, wallMs: performance.now() - started });
+    }
+  };
+}
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }

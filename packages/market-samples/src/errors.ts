@@ -1,27 +1,21 @@
-/** Base class of every error market-samples raises; `code` is stable across releases. */
-export class MarketSamplesError extends Error {
-  readonly code: string;
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
-
-/** Bad input, configuration or options: the user can fix it (the CLI exits with 2). */
-export class MarketSamplesInputError extends MarketSamplesError {
+/** A raw file, CSV, samples file or scaler whose content cannot be used, or an output in the way (exit code 2). */
+export class MarketSamplesInputError extends PrepkitError {
   constructor(message: string, options?: ErrorOptions) {
-    super('PREPKIT_MARKET_SAMPLES_BAD_INPUT', message, options);
+    super('PREPKIT_MARKET_SAMPLES_BAD_INPUT', 'input', message, options);
   }
 }
 
-/** An invalid configuration file or override; names the key. */
-export class MarketSamplesConfigError extends MarketSamplesError {
-  readonly key: string;
+/**
+ * An option, configuration key or flag with a value that cannot work, or a configuration file that cannot be
+ * read. `where` names it as the user gave it (`options.window`, `my.yaml: window`, `--window`).
+ */
+export class MarketSamplesConfigError extends PrepkitError {
+  readonly where: string;
 
-  constructor(key: string, message: string, options?: ErrorOptions) {
-    super('PREPKIT_MARKET_SAMPLES_BAD_CONFIG', `config ${key}: ${message}`, options);
-    this.key = key;
+  constructor(where: string, detail: string, options?: ErrorOptions) {
+    super('PREPKIT_MARKET_SAMPLES_BAD_CONFIG', 'config', `${where}: ${detail}`, options);
+    this.where = where;
   }
 }

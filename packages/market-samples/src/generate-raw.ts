@@ -1,20 +1,25 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { Prng } from '@prepkit/bench-harness';
+import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import type { Bars } from './bars.js';
 import { allocateBars } from './bars.js';
-import { MarketSamplesInputError } from './errors.js';
-import { Prng } from '@prepkit/bench-harness';
+import { MarketSamplesConfigError, MarketSamplesInputError } from './errors.js';
+import { integerAtLeast, nonEmptyString, tickerList, withPlaceholder } from './option-specs.js';
+import { DEFAULT_BUILD_SAMPLES_OPTIONS, rawFileName } from './options.js';
 import { writeRawBars } from './raw-bars.js';
 
 export interface GenerateRawOptions {
-  tickers: readonly string[];
+  /** Default: AAA, BBB, CCC, DDD. */
+  tickers?: readonly string[];
   /** Bars per ticker. */
   bars: number;
   /** Default: 0. */
   seed?: number;
-  /** Directory of the raw files. */
-  dataDir: string;
-  /** File name pattern with {ticker}. Default: `raw_{ticker}.parquet`. */
+  /** Directory of the raw files. Default: the build's, `data`. */
+  dataDir?: string;
+  /** File name pattern with {ticker}. Default: the build's, `raw_{ticker}.parquet`. */
   rawFilename?: string;
   /** Minutes per bar. Default: 5 (78 bars per 09:30–16:00 session). */
   barMinutes?: number;
@@ -23,6 +28,48 @@ export interface GenerateRawOptions {
    * missing prices, rows out of order. Default: 0 (clean).
    */
   dirty?: number;
+  /** Replace existing raw files. Default: false (an existing file is an error). */
+  overwrite?: boolean;
+  /** Aborting it stops before the next file; the file being written is removed. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_GENERATE_RAW_OPTIONS = Object.freeze({
+  tickers: Object.freeze(['AAA', 'BBB', 'CCC', 'DDD']),
+  seed: 0,
+  dataDir: DEFAULT_BUILD_SAMPLES_OPTIONS.dataDir,
+  rawFilename: DEFAULT_BUILD_SAMPLES_OPTIONS.rawFilename,
+  barMinutes: 5,
+  dirty: 0,
+  overwrite: false,
+} satisfies Required<Omit<GenerateRawOptions, 'bars' | 'signal'>>);
+
+/** Fills in the defaults and checks every option once, naming a bad one (`options.bars: …`). */
+export function resolveGenerateRawOptions(
+  options: GenerateRawOptions,
+): Readonly<Required<Omit<GenerateRawOptions, 'signal'>> & { signal: AbortSignal | undefined }> {
+  const o = {
+    ...DEFAULT_GENERATE_RAW_OPTIONS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as Required<GenerateRawOptions>;
+  if (!(o.dirty >= 0 && o.dirty < 0.5))
+    throw new MarketSamplesConfigError('options.dirty', `must be in [0, 0.5) (got ${o.dirty})`);
+  if (typeof o.overwrite !== 'boolean')
+    throw new MarketSamplesConfigError('options.overwrite', 'must be true or false');
+  return Object.freeze({
+    ...o,
+    tickers: tickerList(o.tickers, 'options.tickers'),
+    bars: integerAtLeast(o.bars, 'options.bars', 1),
+    seed: integerAtLeast(o.seed, 'options.seed', 0),
+    dataDir: nonEmptyString(o.dataDir, 'options.dataDir'),
+    rawFilename: withPlaceholder(
+      nonEmptyString(o.rawFilename, 'options.rawFilename'),
+      '{ticker}',
+      'options.rawFilename',
+    ),
+    barMinutes: integerAtLeast(o.barMinutes, 'options.barMinutes', 1),
+    signal: options.signal,
+  });
 }
 
 export interface GenerateRawResult {
@@ -37,29 +84,34 @@ const DAY_US = 86_400_000_000;
 /**
  * Writes synthetic intraday bars per ticker: GARCH(1,1) returns (volatility clustering) with fat
  * tails, overnight gaps in price, weekends and a few halts missing, and volume with a U-shaped
- * intraday profile that rises with volatility. Deterministic for a seed.
+ * intraday profile that rises with volatility. Deterministic for a seed. A failed or interrupted run
+ * removes the files it wrote.
  */
 export async function generateRaw(options: GenerateRawOptions): Promise<GenerateRawResult> {
-  const n = options.bars;
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new MarketSamplesInputError('--bars must be a positive integer');
-  if (options.tickers.length === 0) throw new MarketSamplesInputError('--tickers needs at least one ticker');
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new MarketSamplesInputError('--seed must be a non-negative integer');
-  const dirty = options.dirty ?? 0;
-  if (!(dirty >= 0 && dirty < 0.5)) throw new MarketSamplesInputError('--dirty must be in [0, 0.5)');
-  const pattern = options.rawFilename ?? 'raw_{ticker}.parquet';
-  const dir = resolve(options.dataDir);
-  await mkdir(dir, { recursive: true });
-  const files: string[] = [];
-  for (const [i, ticker] of options.tickers.entries()) {
-    const bars = syntheticBars(n, new Prng(`${seed}:${i + 1}`), options.barMinutes ?? 5, dirty);
-    const file = resolve(dir, pattern.replaceAll('{ticker}', ticker));
-    await writeRawBars(file, bars);
-    files.push(file);
+  const o = resolveGenerateRawOptions(options);
+  const dir = resolve(o.dataDir);
+  const files = o.tickers.map((ticker) => resolve(dir, rawFileName(o, ticker)));
+  if (!o.overwrite) {
+    for (const file of files) {
+      if (existsSync(file))
+        throw new MarketSamplesInputError(`${file} exists; pass --overwrite to replace it`);
+    }
   }
-  return { files, bars: n * options.tickers.length };
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  try {
+    for (const [i, file] of files.entries()) {
+      const bars = syntheticBars(o.bars, new Prng(`${o.seed}:${i + 1}`), o.barMinutes, o.dirty);
+      throwIfAborted(o.signal, 'market-samples generate-raw');
+      await writeRawBars(file, bars, o.signal);
+      written.push(file);
+    }
+  } catch (error) {
+    // One run's files are one output: a failed or interrupted run leaves none of them.
+    await Promise.all(written.map((file) => rm(file, { force: true })));
+    throw error;
+  }
+  return { files, bars: o.bars * o.tickers.length };
 }
 
 const SHOCK_SD = Math.sqrt(0.95 + 0.05 * 2.5 * 2.5);

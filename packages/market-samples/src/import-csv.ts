@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
 import type { DuckDB } from '@prepkit/db-cursors';
 import type { Bars } from './bars.js';
@@ -13,6 +14,10 @@ export interface ImportCsvOptions {
   files: readonly string[];
   /** The raw Parquet file to write. */
   output: string;
+  /** Replace an existing output file. Default: false (an existing file is an error). */
+  overwrite?: boolean;
+  /** Aborting it stops the import; no output is left behind. */
+  signal?: AbortSignal;
 }
 
 export interface ImportCsvResult {
@@ -37,12 +42,16 @@ const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
  */
 export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvResult> {
   if (options.files.length === 0) throw new MarketSamplesInputError('import-csv needs at least one CSV file');
+  const output = resolve(options.output);
+  if (options.overwrite !== true && existsSync(output))
+    throw new MarketSamplesInputError(`${output} exists; pass --overwrite to replace it`);
   await using db = await openDuckDB({ threads: 1 });
   await db.run("SET TimeZone = 'UTC'");
   const parts: Bars[] = [];
   const files: { path: string; rows: number }[] = [];
   let missingValues = 0;
   for (const file of options.files) {
+    throwIfAborted(options.signal, 'market-samples import-csv');
     const part = await readCsv(db, resolve(file));
     parts.push(part.bars);
     files.push({ path: file, rows: part.bars.time.length });
@@ -55,9 +64,9 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     for (const key of ['time', ...PRICE_COLUMNS] as const) bars[key].set(part[key], at);
     at += part.time.length;
   }
-  const output = resolve(options.output);
   await mkdir(dirname(output), { recursive: true });
-  await writeRawBars(output, bars);
+  throwIfAborted(options.signal, 'market-samples import-csv');
+  await writeRawBars(output, bars, options.signal);
   return { output, rows: total, files, missingValues };
 }
 

@@ -42,11 +42,15 @@ export interface SamplesInspection {
   readonly sample: DecodedSample | null;
 }
 
+export interface InspectOptions {
+  /** The sample to decode back to bars. Default: 0. */
+  row?: number;
+}
+
+export const DEFAULT_INSPECT_OPTIONS = Object.freeze({ row: 0 } satisfies Required<InspectOptions>);
+
 /** What `market-samples inspect` prints: schema, counts, per-column statistics and one sample decoded to bars. */
-export async function inspectSamples(
-  path: string,
-  options: { row?: number } = {},
-): Promise<SamplesInspection> {
+export async function inspectSamples(path: string, options: InspectOptions = {}): Promise<SamplesInspection> {
   const info = await stat(path).catch(() => {
     throw new MarketSamplesInputError(`${path}: no such file`);
   });
@@ -123,7 +127,7 @@ export async function inspectSamples(
     schema,
     columns,
     metadata,
-    sample: await decodeSample(db, path, metadata, options.row ?? 0, rows),
+    sample: await decodeSample(db, path, metadata, options.row ?? DEFAULT_INSPECT_OPTIONS.row, rows),
   };
 }
 

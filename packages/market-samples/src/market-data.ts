@@ -1,4 +1,4 @@
-import type { Feature } from './config.js';
+import type { Feature } from './option-specs.js';
 import type { CleanedBars } from './cleaning.js';
 
 /**

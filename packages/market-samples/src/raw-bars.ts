@@ -12,9 +12,9 @@ const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /**
  * Writes bars as a raw Parquet file (`time` timestamp[us, UTC], open/high/low/close/volume
- * float64), atomically.
+ * float64), atomically; aborting `signal` leaves no file.
  */
-export async function writeRawBars(path: string, bars: Bars): Promise<void> {
+export async function writeRawBars(path: string, bars: Bars, signal?: AbortSignal): Promise<void> {
   const n = barCount(bars);
   const time = new BigInt64Array(n);
   for (let i = 0; i < n; i++) time[i] = BigInt(bars.time[i]!);
@@ -24,7 +24,7 @@ export async function writeRawBars(path: string, bars: Bars): Promise<void> {
       { name: 'time', type: 'timestamp', unit: 'us' },
       ...PRICE_COLUMNS.map((name) => ({ name, type: 'float64' as const })),
     ],
-    { compression: 'zstd', threads: 1, rowGroupSize: 262_144 },
+    { compression: 'zstd', threads: 1, rowGroupSize: 262_144, ...(signal === undefined ? {} : { signal }) },
   );
   try {
     await writer.write({ time, ...Object.fromEntries(PRICE_COLUMNS.map((c) => [c, bars[c]])) });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { openAtomicFile } from '@prepkit/record-io';
-import type { Feature } from './config.js';
+import type { Feature } from './option-specs.js';
 import { MarketSamplesInputError } from './errors.js';
 import type { MarketData, SampleShape } from './market-data.js';
 import { sampleShape } from './market-data.js';

@@ -7,25 +7,23 @@ import {
   headBars,
   loadMarket,
   readScaler,
-  resolveConfig,
+  resolveBuildSamplesOptions,
   transform,
 } from '../src/index.js';
-import type { MarketConfig } from '../src/index.js';
+import type { MarketSamplesOptions } from '../src/index.js';
 import { Prng } from '@prepkit/bench-harness';
+import { readManifest, verify } from '@prepkit/record-io';
 import { readSamples, withTempDir } from './helpers.js';
 
 const TICKERS = ['AAA', 'BBB', 'CCC'];
 
-function config(dataDir: string, extra: Record<string, unknown> = {}): MarketConfig {
-  return resolveConfig({
-    data_dir: dataDir,
-    tickers: TICKERS,
-    window: 16,
-    horizons: [1, 4, 9],
-    chunk_rows: 700,
-    n_jobs: 1,
-    ...extra,
-  });
+function config(dataDir: string, extra: MarketSamplesOptions = {}): MarketSamplesOptions {
+  return { dataDir, tickers: TICKERS, window: 16, horizons: [1, 4, 9], chunkRows: 700, threads: 1, ...extra };
+}
+
+/** The options as the build resolves them (gapBars filled in). */
+function resolved(options: MarketSamplesOptions) {
+  return resolveBuildSamplesOptions({ ...options, nSamples: 1 });
 }
 
 async function fixture(dir: string, dirty = 0.002): Promise<void> {
@@ -45,7 +43,7 @@ describe('buildSamples', () => {
         const dir = join(root, name);
         await fixture(dir);
         const result = await buildSamples({
-          config: config(dir, { n_jobs: jobs }),
+          ...config(dir, { threads: jobs }),
           nSamples: 2500,
           seed: 11,
           variant,
@@ -62,9 +60,9 @@ describe('buildSamples', () => {
   it('changes with the seed', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir);
-      const a = await buildSamples({ config: config(dir), nSamples: 500, seed: 1 });
+      const a = await buildSamples({ ...config(dir), nSamples: 500, seed: 1 });
       const first = await readFile(a.samplesPath);
-      const b = await buildSamples({ config: config(dir), nSamples: 500, seed: 2, overwrite: true });
+      const b = await buildSamples({ ...config(dir), nSamples: 500, seed: 2, overwrite: true });
       expect((await readFile(b.samplesPath)).equals(first)).toBe(false);
     });
   });
@@ -72,8 +70,8 @@ describe('buildSamples', () => {
   it('refuses to replace outputs without overwrite', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir);
-      await buildSamples({ config: config(dir), nSamples: 100 });
-      await expect(buildSamples({ config: config(dir), nSamples: 100 })).rejects.toThrow(
+      await buildSamples({ ...config(dir), nSamples: 100 });
+      await expect(buildSamples({ ...config(dir), nSamples: 100 })).rejects.toThrow(
         /exists; pass --overwrite/,
       );
     });
@@ -82,8 +80,8 @@ describe('buildSamples', () => {
   it('keeps every window and label inside its split, with gap_bars between splits', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir, 0);
-      const c = config(dir);
-      const result = await buildSamples({ config: c, nSamples: 3000, seed: 3 });
+      const c = resolved(config(dir));
+      const result = await buildSamples({ ...c, nSamples: 3000, seed: 3 });
       const rows = await readSamples(result.samplesPath);
       const market = await loadMarket(c);
       const trainEnd = Date.parse(result.trainEnd) * 1000;
@@ -123,7 +121,7 @@ describe('buildSamples', () => {
         if (variant !== 'original') {
           // Rewrite every ticker's bars after the train cut with different prices and volumes.
           const { readRawBars, writeRawBars } = await import('../src/raw-bars.js');
-          const first = await buildSamples({ config: config(dir), nSamples: 10 });
+          const first = await buildSamples({ ...config(dir), nSamples: 10 });
           const cut = Date.parse(first.trainEnd) * 1000;
           for (const t of TICKERS) {
             const path = join(dir, `raw_${t}.parquet`);
@@ -136,7 +134,7 @@ describe('buildSamples', () => {
             await writeRawBars(path, bars);
           }
         }
-        const result = await buildSamples({ config: config(dir), nSamples: 10, overwrite: true });
+        const result = await buildSamples({ ...config(dir), nSamples: 10, overwrite: true });
         scalers.push(await readFile(result.scalerPath, 'utf8'));
       }
       expect(scalers[1]).toBe(scalers[0]);
@@ -146,8 +144,8 @@ describe('buildSamples', () => {
   it('leakage: deleting every bar after a window end changes none of its features, only the labels needing them', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir);
-      const c = config(dir);
-      const result = await buildSamples({ config: c, nSamples: 2000, seed: 9 });
+      const c = resolved(config(dir));
+      const result = await buildSamples({ ...c, nSamples: 2000, seed: 9 });
       const rows = await readSamples(result.samplesPath);
       const scaler = await readScaler(result.scalerPath);
       const market = await loadMarket(c);
@@ -184,7 +182,7 @@ describe('buildSamples', () => {
       await fixture(dir);
       const controller = new AbortController();
       const build = buildSamples({
-        config: config(dir, { n_jobs: 2, chunk_rows: 500 }),
+        ...config(dir, { threads: 2, chunkRows: 500 }),
         nSamples: 400_000,
         signal: controller.signal,
       });
@@ -202,7 +200,7 @@ describe('buildSamples', () => {
       const time = (await readRawBars(join(dir, 'raw_AAA.parquet'))).time;
       const iso = (i: number) => new Date(time[i]! / 1000).toISOString();
       const result = await buildSamples({
-        config: config(dir, { train_end: iso(1500), valid_end: iso(2200) }),
+        ...config(dir, { trainEnd: iso(1500), validEnd: iso(2200) }),
         nSamples: 50,
       });
       expect([result.trainEnd, result.validEnd]).toEqual([iso(1500), iso(2200)]);
@@ -214,7 +212,7 @@ describe('buildSamples', () => {
         `COPY (SELECT time, open, high, low, close FROM read_parquet('${join(dir, 'raw_BBB.parquet')}')) TO '${join(dir, 'raw_NOVOL.parquet')}' (FORMAT parquet)`,
       );
       await expect(
-        buildSamples({ config: config(dir, { tickers: ['AAA', 'NOVOL'] }), nSamples: 10, overwrite: true }),
+        buildSamples({ ...config(dir, { tickers: ['AAA', 'NOVOL'] }), nSamples: 10, overwrite: true }),
       ).rejects.toThrow(/raw_NOVOL\.parquet: missing column "volume"; it has time, open, high, low, close/);
     });
   });
@@ -222,9 +220,9 @@ describe('buildSamples', () => {
   it('transform refuses a ticker the scaler was not fitted on', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir, 0);
-      const result = await buildSamples({ config: config(dir), nSamples: 10 });
+      const result = await buildSamples({ ...config(dir), nSamples: 10 });
       const scaler = await readScaler(result.scalerPath);
-      const market = await loadMarket(config(dir));
+      const market = await loadMarket(resolved(config(dir)));
       expect(() => transform(scaler, 'ZZZ', market.cleaned[0]!.bars)).toThrow(
         /the scaler has no ticker "ZZZ"/,
       );
@@ -246,7 +244,7 @@ describe('buildSamples', () => {
       for (const key of ['open', 'high', 'low', 'close', 'volume'] as const) nan[key].fill(Number.NaN);
       await writeRawBars(join(dir, 'raw_NAN.parquet'), nan);
       const result = await buildSamples({
-        config: config(dir, { tickers: ['LONG', 'SHORT', 'NAN'] }),
+        ...config(dir, { tickers: ['LONG', 'SHORT', 'NAN'] }),
         nSamples: 300,
       });
       const skipped = Object.fromEntries(result.tickers.map((t) => [t.ticker, t.skipped]));
@@ -255,11 +253,81 @@ describe('buildSamples', () => {
       expect(skipped.NAN).toMatch(/no valid bars \(100 rows, all dropped by cleaning\)/);
       expect(result.tickers.find((t) => t.ticker === 'NAN')!.cleaning.droppedBadPrice).toBe(100);
       await expect(
-        buildSamples({ config: config(dir, { tickers: ['SHORT', 'NAN'] }), nSamples: 10, overwrite: true }),
+        buildSamples({ ...config(dir, { tickers: ['SHORT', 'NAN'] }), nSamples: 10, overwrite: true }),
       ).rejects.toThrow(/no ticker has enough clean bars: SHORT: 20 clean bars.*NAN: no valid bars/);
       await expect(
-        buildSamples({ config: config(dir, { tickers: ['MISSING'] }), nSamples: 10, overwrite: true }),
-      ).rejects.toThrow(/raw_MISSING\.parquet: no such raw file/);
+        buildSamples({ ...config(dir, { tickers: ['MISSING'] }), nSamples: 10, overwrite: true }),
+      ).rejects.toThrow(
+        /no raw file raw_MISSING\.parquet; present: raw_LONG\.parquet, raw_NAN\.parquet, raw_SHORT\.parquet\. Name the tickers to use with --tickers/,
+      );
     });
+  });
+
+  it('without tickers reads every raw file present, by name; named tickers without a raw file list those present', async () => {
+    await withTempDir(async (dir) => {
+      await generateRaw({ tickers: ['SPY', 'AAPL', 'GOOG'], bars: 1500, seed: 2, dataDir: dir });
+      const result = await buildSamples({
+        dataDir: dir,
+        window: 8,
+        horizons: [1, 3],
+        threads: 1,
+        nSamples: 200,
+      });
+      expect(result.tickers.map((t) => t.ticker)).toEqual(['AAPL', 'GOOG', 'SPY']);
+      expect(result.tickers.every((t) => t.skipped === null)).toBe(true);
+      await expect(
+        buildSamples({ dataDir: dir, tickers: ['AAA', 'GOOG'], nSamples: 10, overwrite: true }),
+      ).rejects.toThrow(
+        /no raw file raw_AAA\.parquet; present: raw_AAPL\.parquet, raw_GOOG\.parquet, raw_SPY\.parquet\. Name the tickers to use with --tickers \(config key tickers\)/,
+      );
+      const empty = join(dir, 'empty');
+      await expect(buildSamples({ dataDir: empty, nSamples: 10 })).rejects.toThrow(
+        /empty: no raw files \(raw_\{ticker\}\.parquet\); write some with generate-raw or import-csv/,
+      );
+    });
+  });
+
+  it('writes manifest.json last, listing the samples and scaler with the phases timed', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir, 0);
+      const result = await buildSamples({ ...config(dir), nSamples: 300, seed: 4 });
+      expect(result.manifestPath).toBe(join(dir, 'manifest.json'));
+      const manifest = await readManifest(dir);
+      expect(manifest.tool.name).toBe('@prepkit/market-samples');
+      expect(manifest.outputs.map((o) => [o.path, o.records])).toEqual([
+        ['samples_300.parquet', 300],
+        ['meta_scaler.json', null],
+      ]);
+      expect(manifest.phases.map((p) => p.name)).toEqual([
+        'load and clean',
+        'split and fit scaler',
+        'samples',
+        'scaler',
+      ]);
+      expect(manifest.phases.every((p) => p.wallMs > 0)).toBe(true);
+      expect(manifest.config).toMatchObject({
+        tickers: TICKERS,
+        window: 16,
+        nSamples: 300,
+        seed: 4,
+        threads: 1,
+      });
+      expect(Object.keys(manifest.config as object)).not.toContain('signal');
+      expect(Object.keys(manifest.config as object)).not.toContain('reporter');
+      expect(manifest.inputs).toEqual(TICKERS.map((t) => join(dir, `raw_${t}.parquet`)));
+      expect((await verify(dir)).ok).toBe(true);
+    });
+  });
+
+  it('checks its options once, naming the bad one', async () => {
+    await expect(buildSamples({ nSamples: 0 })).rejects.toThrow(
+      /options\.nSamples: must be an integer >= 1 \(got 0\)/,
+    );
+    await expect(buildSamples({ nSamples: 5, window: 1 })).rejects.toThrow(
+      /options\.window: must be an integer >= 2 \(got 1\)/,
+    );
+    await expect(buildSamples({ nSamples: 5, trainEnd: '2020-01-01' })).rejects.toThrow(
+      /trainEnd and validEnd must be set together/,
+    );
   });
 });

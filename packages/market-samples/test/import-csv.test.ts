@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSamples, importCsv, resolveConfig, syntheticBars } from '../src/index.js';
+import { buildSamples, importCsv, syntheticBars } from '../src/index.js';
 import type { Bars } from '../src/index.js';
 import { Prng } from '@prepkit/bench-harness';
 import { readSamples, withTempDir } from './helpers.js';
@@ -53,16 +53,18 @@ describe('import-csv', () => {
         expect(imported.rows).toBe(2500);
       }
       const cost = 0.001;
-      const config = resolveConfig({
-        data_dir: dir,
-        tickers: ['YAH', 'VEN'],
+      // No tickers named: the build reads the raw files import-csv wrote.
+      const result = await buildSamples({
+        dataDir: dir,
         window: 12,
         horizons: [2, 7],
         cost,
-        n_jobs: 2,
-        chunk_rows: 500,
+        threads: 2,
+        chunkRows: 500,
+        nSamples: 1500,
+        seed: 4,
       });
-      const result = await buildSamples({ config, nSamples: 1500, seed: 4 });
+      expect(result.tickers.map((t) => t.ticker)).toEqual(['VEN', 'YAH']);
       const samples = await readSamples(result.samplesPath);
       const rng = new Prng('8:0');
       for (let probe = 0; probe < 60; probe++) {
@@ -108,6 +110,14 @@ describe('import-csv', () => {
       await expect(
         importCsv({ files: [join(dir, 'none.csv')], output: join(dir, 'raw_X.parquet') }),
       ).rejects.toThrow(/none\.csv: no such file/);
+      const good = join(dir, 'good.csv');
+      await writeFile(good, 'Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,100\n');
+      const output = join(dir, 'raw_G.parquet');
+      await importCsv({ files: [good], output });
+      await expect(importCsv({ files: [good], output })).rejects.toThrow(
+        /raw_G\.parquet exists; pass --overwrite/,
+      );
+      expect((await importCsv({ files: [good], output, overwrite: true })).rows).toBe(1);
     });
   });
 

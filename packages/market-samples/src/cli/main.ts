@@ -1,26 +1,24 @@
 import { join } from 'node:path';
 import { RunReporter, formatBytes, formatDuration } from '@prepkit/bench-harness';
-import type { CliIo } from '@prepkit/bench-harness';
-import { buildSamples } from '../build.js';
-import type { BuildSamplesResult } from '../build.js';
-import { rawFileName, readConfigFile, resolveConfig } from '../config.js';
-import type { ConfigValues, MarketConfig } from '../config.js';
-import { MarketSamplesError } from '../errors.js';
-import { generateRaw } from '../generate-raw.js';
-import { importCsv } from '../import-csv.js';
-import { inspectSamples } from '../inspect.js';
-import type { SamplesInspection } from '../inspect.js';
-import { UsageError, parseArgs } from './parse-args.js';
+import { reportFailure } from '@prepkit/bench-harness/cli';
+import type { CliIo } from '@prepkit/bench-harness/cli';
+import {
+  DEFAULT_BUILD_SAMPLES_OPTIONS,
+  buildSamples,
+  generateRaw,
+  importCsv,
+  inspectSamples,
+  rawFileName,
+  readConfigFile,
+} from '../index.js';
+import type { BuildSamplesResult, MarketSamplesOptions, SamplesInspection } from '../index.js';
+import { parseArgs } from './parse-args.js';
 
 /**
  * Runs the CLI and returns its exit code: 0 done, 2 bad arguments, configuration or input,
- * 1 unexpected failure, 130 interrupted (Ctrl-C), with no half-written output left behind.
+ * 1 unexpected failure, 130 interrupted (io.signal aborted), with no half-written output left behind.
  */
-export async function main(
-  argv: readonly string[],
-  io: CliIo = process,
-  signal?: AbortSignal,
-): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const parsed = parseArgs(argv);
     switch (parsed.command) {
@@ -28,7 +26,8 @@ export async function main(
         io.stdout.write(parsed.text);
         return 0;
       case 'build': {
-        const config = configOf(parsed.configFile, parsed.overrides);
+        // The flags replace the configuration file's keys; what neither gives keeps its default.
+        const options = { ...configOf(parsed.configFile), ...parsed.options };
         const reporter = new RunReporter({
           name: 'market-samples build',
           json: parsed.json,
@@ -36,81 +35,69 @@ export async function main(
           stderr: io.stderr,
           stdout: io.stdout,
         });
-        try {
-          if (!parsed.quiet && !parsed.json)
-            io.stderr.write(
-              `Building ${parsed.nSamples.toLocaleString('en')} samples with ${config.nJobs} worker thread(s)` +
-                `${parsed.naive ? ' (naive baseline)' : ''}...\n`,
-            );
-          const result = await buildSamples(
-            {
-              config,
-              nSamples: parsed.nSamples,
-              seed: parsed.seed,
-              overwrite: parsed.overwrite,
-              variant: parsed.naive ? 'naive' : 'parallel',
-              ...(signal === undefined ? {} : { signal }),
-            },
-            reporter,
-          );
-          reporter.set('result', result);
-          if (!parsed.quiet && !parsed.json) io.stderr.write(describeBuild(result));
-          reporter.finish();
-          return 0;
-        } catch (error) {
-          if (parsed.json || !(error instanceof MarketSamplesError)) reporter.finish(error);
-          throw error;
-        }
+        const talk = !parsed.quiet && !parsed.json;
+        const result = await buildSamples({ ...options, reporter, signal: io.signal }).catch(
+          (error: unknown) => {
+            if (parsed.json) reporter.finish(error); // the JSON report says how the run failed, too
+            throw error;
+          },
+        );
+        reporter.set('result', result);
+        if (talk) io.stderr.write(describeBuild(result));
+        reporter.finish();
+        return 0;
       }
       case 'generate-raw': {
-        const config = configOf(parsed.configFile, parsed.overrides);
+        const settings = { ...configOf(parsed.configFile), ...parsed.settings };
         const result = await generateRaw({
-          tickers: config.tickers,
-          bars: parsed.bars,
-          seed: parsed.seed,
-          dataDir: config.dataDir,
-          rawFilename: config.rawFilename,
-          dirty: parsed.dirty,
-          barMinutes: parsed.barMinutes,
+          ...parsed.options,
+          ...(settings.tickers ? { tickers: settings.tickers } : {}),
+          ...(settings.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
+          ...(settings.rawFilename === undefined ? {} : { rawFilename: settings.rawFilename }),
+          signal: io.signal,
         });
-        io.stderr.write(`wrote ${result.bars.toLocaleString('en')} bars to ${result.files.join(', ')}\n`);
+        if (parsed.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+        else if (!parsed.quiet)
+          io.stderr.write(`wrote ${result.bars.toLocaleString('en')} bars to ${result.files.join(', ')}\n`);
         return 0;
       }
       case 'import-csv': {
-        const config = configOf(parsed.configFile, parsed.overrides);
-        const output = parsed.output ?? join(config.dataDir, rawFileName(config, parsed.ticker));
-        const result = await importCsv({ files: parsed.files, output });
-        io.stdout.write(
-          parsed.json
-            ? `${JSON.stringify(result)}\n`
-            : `imported ${result.rows} rows (${result.missingValues} missing or unparseable values, kept as NaN for cleaning) into ${result.output}\n`,
-        );
+        const settings = { ...configOf(parsed.configFile), ...parsed.settings };
+        const output =
+          parsed.output ??
+          join(
+            settings.dataDir ?? DEFAULT_BUILD_SAMPLES_OPTIONS.dataDir,
+            rawFileName(settings, parsed.ticker),
+          );
+        const result = await importCsv({
+          files: parsed.files,
+          output,
+          overwrite: parsed.overwrite,
+          signal: io.signal,
+        });
+        if (parsed.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+        else if (!parsed.quiet)
+          io.stderr.write(
+            `imported ${result.rows} rows (${result.missingValues} missing or unparseable values, kept as NaN for cleaning) into ${result.output}\n`,
+          );
         return 0;
       }
       case 'inspect': {
-        const inspection = await inspectSamples(parsed.target, { row: parsed.row });
+        const inspection = await inspectSamples(
+          parsed.target,
+          parsed.row === undefined ? {} : { row: parsed.row },
+        );
         io.stdout.write(parsed.json ? `${JSON.stringify(inspection)}\n` : describeInspection(inspection));
         return 0;
       }
     }
   } catch (error) {
-    if (signal?.aborted === true) {
-      io.stderr.write('market-samples: interrupted; no output was left behind\n');
-      return 130;
-    }
-    if (error instanceof UsageError || error instanceof MarketSamplesError) {
-      io.stderr.write(`market-samples: ${error.message}\n`);
-      return 2;
-    }
-    io.stderr.write(
-      `market-samples: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 1;
+    return reportFailure('market-samples', error, io);
   }
 }
 
-function configOf(file: string | undefined, overrides: ConfigValues): MarketConfig {
-  return resolveConfig(file === undefined ? {} : readConfigFile(file), overrides);
+function configOf(file: string | undefined): MarketSamplesOptions {
+  return file === undefined ? {} : readConfigFile(file);
 }
 
 function describeBuild(r: BuildSamplesResult): string {
@@ -136,7 +123,7 @@ function describeBuild(r: BuildSamplesResult): string {
     `Split: train < ${r.trainEnd} <= valid < ${r.validEnd} <= test; window ends available ` +
     `${r.eligible.train} / ${r.eligible.valid} / ${r.eligible.test}\n` +
     `Wrote ${r.samples.toLocaleString('en')} samples (train ${r.perSplit.train}, valid ${r.perSplit.valid}, test ${r.perSplit.test}), ` +
-    `${formatBytes(r.bytes)} to ${r.samplesPath}\nScaler: ${r.scalerPath}\n` +
+    `${formatBytes(r.bytes)} to ${r.samplesPath}\nScaler: ${r.scalerPath}\nManifest: ${r.manifestPath}\n` +
     `Samples stage: chunks computed in ${formatDuration(r.stages.sampleComputeMs)} (summed over workers), ` +
     `waited ${formatDuration(r.stages.parquetWriteWaitMs)} on the Parquet encoders (overlapping)\n`
   );

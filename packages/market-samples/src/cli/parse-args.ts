@@ -1,115 +1,136 @@
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness';
-import { CONFIG_KEYS } from '../config.js';
-import type { ConfigValues } from '../config.js';
+import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness/cli';
+import {
+  DEFAULT_BUILD_SAMPLES_OPTIONS,
+  DEFAULT_GENERATE_RAW_OPTIONS,
+  DEFAULT_INSPECT_OPTIONS,
+  OPTION_SPECS,
+  optionsFromValues,
+} from '../index.js';
+import type { BuildSamplesOptions, GenerateRawOptions, MarketSamplesOptions, OptionSpec } from '../index.js';
 import { PACKAGE_VERSION } from '../version.js';
 
+/** What the command line asks for: options for the library, filled only with what the user gave. */
 export type ParsedCommand =
   | {
       readonly command: 'build';
-      /** A config file to read, or undefined for config/default.yaml alone. */
+      /** A YAML configuration file whose keys the flags replace, if any. */
       readonly configFile: string | undefined;
-      /** CLI overrides, snake_case keys, string values. */
-      readonly overrides: ConfigValues;
-      readonly nSamples: number;
-      readonly seed: number;
-      readonly overwrite: boolean;
-      readonly naive: boolean;
+      readonly options: Omit<BuildSamplesOptions, 'signal' | 'reporter'>;
       readonly json: boolean;
       readonly quiet: boolean;
     }
-  | { readonly command: 'inspect'; readonly target: string; readonly row: number; readonly json: boolean }
   | {
       readonly command: 'generate-raw';
       readonly configFile: string | undefined;
-      readonly overrides: ConfigValues;
-      readonly bars: number;
-      readonly seed: number;
-      readonly dirty: number;
-      readonly barMinutes: number;
+      /** Flags of the configuration keys (data_dir, raw_filename, tickers). */
+      readonly settings: MarketSamplesOptions;
+      readonly options: Omit<GenerateRawOptions, 'tickers' | 'dataDir' | 'rawFilename'>;
+      readonly json: boolean;
+      readonly quiet: boolean;
     }
   | {
       readonly command: 'import-csv';
       readonly files: string[];
       readonly ticker: string;
       readonly configFile: string | undefined;
-      readonly overrides: ConfigValues;
+      readonly settings: MarketSamplesOptions;
       readonly output: string | undefined;
+      readonly overwrite: boolean;
+      readonly json: boolean;
+      readonly quiet: boolean;
+    }
+  | {
+      readonly command: 'inspect';
+      readonly target: string;
+      readonly row: number | undefined;
       readonly json: boolean;
     }
   | { readonly command: 'help'; readonly text: string };
-
-/** A usage error in the arguments: the CLI prints it and exits with 2. */
-export class UsageError extends Error {
-  readonly code = 'PREPKIT_MARKET_SAMPLES_USAGE';
-}
 
 const EXAMPLES = `
 Examples:
   market-samples generate-raw --tickers AAA,BBB,CCC,DDD --bars 250000 --seed 1
   market-samples import-csv AAPL-2019.csv AAPL-2020.csv --ticker AAPL --data-dir data
-  market-samples build --n-samples 1000000 --seed 42 --n-jobs 2
+  market-samples build --n-samples 1000000 --seed 42 --threads 2
   market-samples build --config my.yaml --n-samples 250000 --window 32 --horizons 1,10 --overwrite
   market-samples inspect data/samples_1M.parquet`;
 
-/** Parses the command line. Pure: nothing runs, nothing exits. */
+/** The configuration keys that say where raw files are (all that generate-raw and import-csv read). */
+const LAYOUT_KEYS = ['data_dir', 'raw_filename'];
+
+/** Parses the command line. Pure: nothing runs, nothing exits; a usage mistake throws `UsageError`. */
 export function parseArgs(argv: readonly string[]): ParsedCommand {
   let parsed: ParsedCommand | undefined;
-  const cli = quietProgram('market-samples', (message) => new UsageError(message));
+  const cli = quietProgram('market-samples');
   const program = cli.program
     .description('OHLCV bars → windowed, scaled, labelled samples in zstd Parquet.')
     .version(PACKAGE_VERSION)
     .addHelpText('after', EXAMPLES);
+  const defaults = DEFAULT_BUILD_SAMPLES_OPTIONS;
 
   const build = program
     .command('build')
     .description(
-      'clean, split, fit the scaler on train, draw samples, write samples_{n}.parquet + meta_scaler.json',
+      'clean, split, fit the scaler on train, draw samples; write samples_{n}.parquet, meta_scaler.json and manifest.json',
     )
     .requiredOption('--n-samples <n>', 'samples to write', positiveInteger)
-    .option('--seed <n>', 'seed of the sample positions', nonNegativeInteger, 0)
-    .option('--overwrite', 'replace existing samples and scaler files', false)
-    .option('--naive', 'the slow per-sample baseline (benchmarks only; same output)', false)
-    .option('--json', 'print the run report as one JSON object on stdout', false)
-    .option('--quiet', 'no progress or summary', false);
-  addConfigOptions(build).action((o: Record<string, unknown>) => {
+    .option('--seed <n>', `seed of the sample positions (default: ${defaults.seed})`, nonNegativeInteger)
+    .option('--overwrite', 'replace existing samples and scaler files')
+    .option('--naive', 'the slow per-sample baseline (benchmarks only; same output)')
+    .option('--json', 'print the run report as one JSON object on stdout')
+    .option('-q, --quiet', 'no progress or summary');
+  addSettings(build, OPTION_SPECS).action((o: Record<string, unknown>) => {
     parsed = {
       command: 'build',
       configFile: o.config as string | undefined,
-      overrides: overridesOf(o),
-      nSamples: o.nSamples as number,
-      seed: o.seed as number,
-      overwrite: o.overwrite as boolean,
-      naive: o.naive as boolean,
-      json: o.json as boolean,
-      quiet: o.quiet as boolean,
+      options: {
+        ...settingsOf(o, OPTION_SPECS),
+        nSamples: o.nSamples as number,
+        seed: o.seed as number | undefined,
+        overwrite: o.overwrite as boolean | undefined,
+        variant: o.naive === true ? 'naive' : undefined,
+      },
+      json: o.json === true,
+      quiet: o.quiet === true,
     };
   });
 
+  const generated = DEFAULT_GENERATE_RAW_OPTIONS;
   const generate = program
     .command('generate-raw')
     .description('write synthetic intraday bars (volatility clustering, gaps, seasonal volume) per ticker')
     .requiredOption('--bars <n>', 'bars per ticker', positiveInteger)
-    .option('--seed <n>', 'seed', nonNegativeInteger, 0)
+    .option('--seed <n>', `seed (default: ${generated.seed})`, nonNegativeInteger)
     .option(
       '--dirty <fraction>',
-      'share of rows made dirty (duplicates, bad high/low, NaN, swaps)',
-      fraction,
-      0,
+      `share of rows made dirty: duplicates, bad high/low, NaN, swaps (default: ${generated.dirty})`,
+      dirtyShare,
     )
-    .option('--bar-minutes <n>', 'minutes per bar', positiveInteger, 5);
-  addConfigOptions(generate).action((o: Record<string, unknown>) => {
-    parsed = {
-      command: 'generate-raw',
-      configFile: o.config as string | undefined,
-      overrides: overridesOf(o),
-      bars: o.bars as number,
-      seed: o.seed as number,
-      dirty: o.dirty as number,
-      barMinutes: o.barMinutes as number,
-    };
-  });
+    .option('--bar-minutes <n>', `minutes per bar (default: ${generated.barMinutes})`, positiveInteger)
+    .option('--overwrite', 'replace existing raw files')
+    .option('--json', 'print the files written as JSON on stdout')
+    .option('-q, --quiet', 'no summary');
+  const generateSpecs = specsOf([...LAYOUT_KEYS, 'tickers']);
+  addSettings(generate, generateSpecs, { tickers: generated.tickers.join(',') }).action(
+    (o: Record<string, unknown>) => {
+      parsed = {
+        command: 'generate-raw',
+        configFile: o.config as string | undefined,
+        settings: settingsOf(o, generateSpecs),
+        options: {
+          bars: o.bars as number,
+          seed: o.seed as number | undefined,
+          dirty: o.dirty as number | undefined,
+          barMinutes: o.barMinutes as number | undefined,
+          overwrite: o.overwrite as boolean | undefined,
+        },
+        json: o.json === true,
+        quiet: o.quiet === true,
+      };
+    },
+  );
 
   const importCsv = program
     .command('import-csv')
@@ -118,17 +139,22 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     )
     .argument('<files...>', 'CSV files of one ticker')
     .requiredOption('--ticker <name>', 'the ticker (names the raw file)', tickerName)
-    .option('--output <file>', 'raw Parquet file (default: data_dir/raw_{ticker}.parquet)')
-    .option('--json', 'print the counts as JSON', false);
-  addConfigOptions(importCsv).action((files: string[], o: Record<string, unknown>) => {
+    .option('--output <file>', 'raw Parquet file (default: data_dir/raw_filename for the ticker)')
+    .option('--overwrite', 'replace an existing output file')
+    .option('--json', 'print the counts as JSON on stdout')
+    .option('-q, --quiet', 'no summary');
+  const layoutSpecs = specsOf(LAYOUT_KEYS);
+  addSettings(importCsv, layoutSpecs).action((files: string[], o: Record<string, unknown>) => {
     parsed = {
       command: 'import-csv',
       files,
       ticker: o.ticker as string,
       configFile: o.config as string | undefined,
-      overrides: overridesOf(o),
+      settings: settingsOf(o, layoutSpecs),
       output: o.output as string | undefined,
-      json: o.json as boolean,
+      overwrite: o.overwrite === true,
+      json: o.json === true,
+      quiet: o.quiet === true,
     };
   });
 
@@ -136,10 +162,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     .command('inspect')
     .description('schema, rows, per-column statistics and one sample decoded back to bars')
     .argument('<samples.parquet>', 'a samples file')
-    .option('--row <n>', 'the sample to decode', nonNegativeInteger, 0)
-    .option('--json', 'print as JSON', false)
-    .action((target: string, o: { row: number; json: boolean }) => {
-      parsed = { command: 'inspect', target, row: o.row, json: o.json };
+    .option('--row <n>', `the sample to decode (default: ${DEFAULT_INSPECT_OPTIONS.row})`, nonNegativeInteger)
+    .option('--json', 'print as JSON')
+    .action((target: string, o: { row?: number; json?: boolean }) => {
+      parsed = { command: 'inspect', target, row: o.row, json: o.json === true };
     });
 
   const outcome = cli.parse(argv);
@@ -148,21 +174,47 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   return parsed;
 }
 
-/** `--config FILE` and one flag per configuration key (`--n-jobs`, `--window`, …), kept as strings. */
-function addConfigOptions(command: Command): Command {
-  command.option('--config <file>', 'YAML configuration (keys replace config/default.yaml)');
-  for (const spec of CONFIG_KEYS)
-    command.option(`--${spec.key.replaceAll('_', '-')} <value>`, `config ${spec.key}: ${spec.help}`);
+function specsOf(keys: readonly string[]): OptionSpec[] {
+  return OPTION_SPECS.filter((s) => keys.includes(s.key));
+}
+
+/**
+ * `--config FILE` and one flag per configuration key (`--window`, `--threads`, …), each with its default
+ * from DEFAULT_BUILD_SAMPLES_OPTIONS (or `shown`) in the help; an older flag name is a hidden alias.
+ */
+function addSettings(
+  command: Command,
+  specs: readonly OptionSpec[],
+  shown: Record<string, string> = {},
+): Command {
+  command.option('--config <file>', 'YAML configuration (see config/example.yaml); flags replace its keys');
+  for (const spec of specs) {
+    const value: unknown = DEFAULT_BUILD_SAMPLES_OPTIONS[spec.option];
+    const fallback = Array.isArray(value) ? value.join(',') : String(value);
+    const text = shown[spec.key] ?? spec.defaultMeans ?? fallback;
+    command.option(`--${spec.flag} <value>`, `${spec.help}; config key ${spec.key} (default: ${text})`);
+    if (spec.alias !== undefined) command.addOption(new Option(`--${spec.alias} <value>`).hideHelp());
+  }
   return command;
 }
 
-function overridesOf(o: Record<string, unknown>): ConfigValues {
-  const overrides: Record<string, unknown> = {};
-  for (const spec of CONFIG_KEYS) {
-    const camel = spec.key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (o[camel] !== undefined) overrides[spec.key] = o[camel];
+/** The configuration flags the user gave, checked, as options (a flag names itself in errors). */
+function settingsOf(o: Record<string, unknown>, specs: readonly OptionSpec[]): MarketSamplesOptions {
+  const values: Record<string, unknown> = {};
+  const flags: Record<string, string> = {};
+  for (const spec of specs) {
+    for (const flag of [spec.flag, spec.alias]) {
+      const value = flag === undefined ? undefined : o[camel(flag)];
+      if (value === undefined || spec.key in values) continue;
+      values[spec.key] = value;
+      flags[spec.key] = `--${flag}`;
+    }
   }
-  return overrides;
+  return optionsFromValues(values, (key) => flags[key]!);
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 function tickerName(value: string): string {
@@ -171,8 +223,8 @@ function tickerName(value: string): string {
   return value;
 }
 
-function fraction(value: string): number {
-  const n = Number(value);
+function dirtyShare(value: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!(n >= 0 && n < 0.5)) throw new InvalidArgumentError('must be in [0, 0.5)');
   return n;
 }

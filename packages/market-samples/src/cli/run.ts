@@ -1,7 +1,4 @@
-import { runInterruptible } from '@prepkit/bench-harness';
-import { main } from './main.js';
+// The process entry of the `market-samples` bin: main is loaded once Ctrl-C/SIGTERM handlers are in place.
+import { runCli } from '@prepkit/bench-harness/cli';
 
-/** The process entry of the `market-samples` bin: Ctrl-C (or SIGTERM) aborts the run cleanly (exit 130). */
-export function run(argv: readonly string[]): Promise<number> {
-  return runInterruptible((signal) => main(argv, process, signal));
-}
+await runCli(() => import('./main.js'));
