@@ -5,13 +5,11 @@ import { RunReporter } from '@prepkit/bench-harness';
 import type { PhaseOptions, Phase } from '@prepkit/bench-harness';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import { MANIFEST_FILE, openParquetWriter, writeManifest } from '@prepkit/record-io';
-import type { ManifestPhase, ParquetBatch, ParquetColumn } from '@prepkit/record-io';
+import type { ManifestPhase } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
-import { optionsToValues } from './config-file.js';
 import { MarketSamplesInputError } from './errors.js';
 import { loadMarket } from './load-market.js';
 import type { TickerLoad } from './load-market.js';
-import type { SampleShape } from './market-data.js';
 import { markTickerGaps, sampleShape } from './market-data.js';
 import { medianSpacing } from './cleaning.js';
 import { naiveChunks } from './naive-samples.js';
@@ -19,9 +17,8 @@ import { resolveBuildSamplesOptions, samplesFileName } from './options.js';
 import type { BuildSamplesOptions, ResolvedBuildSamplesOptions } from './options.js';
 import { chunkViews } from './sample-chunk.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
-import { META_COUNT, META_FEATURES } from './sample-kernel.js';
+import { batchOf, fileMetadata, sampleColumns } from './samples-file.js';
 import { fitScaler, scalerParams, writeScaler } from './scaler.js';
-import type { Scaler } from './scaler.js';
 import { SPLITS, rangeSize, splitCuts, tickerSplit } from './split.js';
 import type { SplitName, TickerSplit } from './split.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -209,33 +206,6 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
   };
 }
 
-/** The samples file's columns; `features` is window x features per row, `meta` the META_FEATURES. */
-export function sampleColumns(shape: SampleShape): ParquetColumn[] {
-  return [
-    { name: 'ticker', type: 'utf8' },
-    { name: 'split', type: 'utf8' },
-    { name: 'end_time', type: 'timestamp', unit: 'us' },
-    { name: 'bar_index', type: 'int32' },
-    { name: 'gaps', type: 'int32' },
-    { name: 'features', type: 'float32-list', listSize: shape.window * shape.features.length },
-    { name: 'meta', type: 'float32-list', listSize: META_COUNT },
-    ...shape.horizons.map((h) => ({ name: `reward_${h}`, type: 'float32' as const })),
-  ];
-}
-
-function batchOf(chunk: ChunkColumns, shape: SampleShape): ParquetBatch {
-  return {
-    ticker: chunk.ticker,
-    split: chunk.split,
-    end_time: chunk.endTime,
-    bar_index: chunk.barIndex,
-    gaps: chunk.gaps,
-    features: chunk.features,
-    meta: chunk.meta,
-    ...Object.fromEntries(shape.horizons.map((h, j) => [`reward_${h}`, chunk.rewards[j]!])),
-  };
-}
-
 /** Chunk i holds samples i x chunkRows ..; its positions come from PRNG stream i. */
 export function chunkTasks(n: number, chunkRows: number): ChunkTask[] {
   const tasks: ChunkTask[] = [];
@@ -298,29 +268,6 @@ function summarise(
       eligible: { train: rangeSize(ends.train), valid: rangeSize(ends.valid), test: rangeSize(ends.test) },
     };
   });
-}
-
-/**
- * One footer key, `market_samples`, holding a JSON object: arrow-rs keeps Parquet key-value metadata
- * in a hash map, so several keys come out in a different order from run to run.
- */
-function fileMetadata(
-  c: Readonly<ResolvedBuildSamplesOptions>,
-  tickers: readonly string[],
-  scaler: Scaler,
-): Record<string, string> {
-  return {
-    market_samples: JSON.stringify({
-      version: PACKAGE_VERSION,
-      n_samples: c.nSamples,
-      seed: c.seed,
-      // Where the files lie and how many threads wrote them do not change the samples.
-      config: { ...optionsToValues({ ...c, tickers }), data_dir: undefined, n_jobs: undefined },
-      features_layout: `window=${c.window} x [${c.features.join(',')}], oldest bar first`,
-      meta_features: META_FEATURES,
-      scaler,
-    }),
-  };
 }
 
 /** The options a run used, for its manifest: without the signal and reporter, which are not configuration. */

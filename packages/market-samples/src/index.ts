@@ -1,4 +1,5 @@
-export { buildSamples, chunkTasks, sampleColumns } from './build.js';
+export { buildSamples, chunkTasks } from './build.js';
+export { sampleColumns } from './samples-file.js';
 export type { BuildSamplesResult, TickerSummary } from './build.js';
 export type { BuildSamplesOptions } from './options.js';
 export { allocateBars, barCount, BAR_COLUMNS, headBars } from './bars.js';
