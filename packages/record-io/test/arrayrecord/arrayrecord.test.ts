@@ -124,13 +124,16 @@ describe('ArrayRecord round trips', () => {
   });
 
   it('writes the same bytes with 1, 2 and 3 encoding threads, whatever the batch size', async () => {
-    const records = Array.from({ length: 2000 }, (_, i) => record(200 + ((i * 37) % 900), i));
+    // 300 records of 200-1099 bytes (about 190 KB): a 4 KiB batch holds about 6 records (6 chunks at
+    // group_size 1, 2 at group_size 3) and an 8 KiB batch about 12, so there are dozens of batches of
+    // several chunks each, many more than threads, and their order across workers really matters.
+    const records = Array.from({ length: 300 }, (_, i) => record(200 + ((i * 37) % 900), i));
     for (const options of ['group_size:1,zstd:3', 'group_size:3,snappy']) {
       const one = await readFile(await writeFileOf('t1.ar', records, options, 1));
       const two = await readFile(await writeFileOf('t2.ar', records, options, 2, 4096));
+      // One batch for the whole file.
       const twoBig = await readFile(await writeFileOf('t3.ar', records, options, 2, 1 << 20));
-      // Small batches spread over three workers.
-      const three = await readFile(await writeFileOf('t4.ar', records, options, 3, 2048));
+      const three = await readFile(await writeFileOf('t4.ar', records, options, 3, 8192));
       expect(two.equals(one)).toBe(true);
       expect(twoBig.equals(one)).toBe(true);
       expect(three.equals(one)).toBe(true);
