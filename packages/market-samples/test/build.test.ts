@@ -11,7 +11,7 @@ import {
   transform,
 } from '../src/index.js';
 import type { MarketSamplesOptions } from '../src/index.js';
-import { Prng } from '@prepkit/bench-harness';
+import { Prng, RunReporter } from '@prepkit/bench-harness';
 import { readManifest, verify } from '@prepkit/record-io';
 import { readSamples, withTempDir } from './helpers.js';
 
@@ -181,13 +181,28 @@ describe('buildSamples', () => {
     await withTempDir(async (dir) => {
       await fixture(dir);
       const controller = new AbortController();
+      // Abort on the first progress line of the samples phase: mid-write, however slow the machine.
+      let samplesProgressLines = 0;
+      const reporter = new RunReporter({
+        name: 'interrupted build',
+        progress: 'lines',
+        progressIntervalMs: 0,
+        stderr: {
+          write(line: string) {
+            if (line.startsWith('samples:') && samplesProgressLines++ === 0)
+              controller.abort(new Error('interrupted'));
+            return true;
+          },
+        },
+      });
       const build = buildSamples({
         ...config(dir, { threads: 2, chunkRows: 500 }),
         nSamples: 400_000,
         signal: controller.signal,
+        reporter,
       });
-      setTimeout(() => controller.abort(new Error('interrupted')), 400);
-      await expect(build).rejects.toThrow();
+      await expect(build).rejects.toThrow('interrupted');
+      expect(samplesProgressLines).toBeGreaterThan(0);
       const { readdir } = await import('node:fs/promises');
       expect((await readdir(dir)).filter((f) => !f.startsWith('raw_'))).toEqual([]);
     });
