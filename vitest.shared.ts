@@ -10,6 +10,8 @@ import type { ViteUserConfig, ViteUserConfigFnObject } from 'vitest/config';
 const TEST_TIMEOUT_MS = 60_000;
 /** Hooks start PostgreSQL servers and build fixtures, which wait longest on a loaded machine. */
 const HOOK_TIMEOUT_MS = 120_000;
+/** Stress tests kill and restart whole runs: some take 50 s on an idle 2-core machine. */
+const STRESS_TEST_TIMEOUT_MS = 600_000;
 
 /**
  * `vitest run` runs test/**, except test/stress/: kill, crash and long tests, which
@@ -22,7 +24,7 @@ export function prepkitTestConfig(overrides: ViteUserConfig = {}): ViteUserConfi
       test: {
         include: stress ? ['test/stress/**/*.test.ts'] : ['test/**/*.test.ts'],
         exclude: stress ? [] : ['test/stress/**'],
-        testTimeout: TEST_TIMEOUT_MS,
+        testTimeout: stress ? STRESS_TEST_TIMEOUT_MS : TEST_TIMEOUT_MS,
         hookTimeout: HOOK_TIMEOUT_MS,
       },
     });

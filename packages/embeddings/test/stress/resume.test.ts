@@ -1,16 +1,17 @@
-// Kills `embeddings run` child processes at random points (SIGKILL: no cleanup runs) and checks that
-// restarting finishes the table as one uninterrupted run would, each row embedded exactly once, and
-// that two runs at once share the rows without embedding one twice, even when one of them dies.
+// Guards against lost or doubled work after a crash: kills `embeddings run` child processes at random
+// points (SIGKILL: no clean-up runs) and checks that restarting finishes the table as one uninterrupted
+// run would, each row embedded exactly once, and that two runs at once share the rows without embedding
+// one twice, even when one of them dies. Kill points are row counts read from the table, never times.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embedTable } from '../src/embed-table.js';
-import { generateTexts } from '../src/generate.js';
+import { embedTable } from '../../src/embed-table.js';
+import { generateTexts } from '../../src/generate.js';
 import { Prng } from '@prepkit/bench-harness';
-import { makeTestModel } from '../src/test-model/make-test-model.js';
-import { logVectorWrites, query, sleep, startCli } from './helpers.js';
+import { makeTestModel } from '../../src/test-model/make-test-model.js';
+import { logVectorWrites, query, sleep, startCli } from '../helpers.js';
 
 const db = useTestDatabase();
 const ROWS = 6000;
