@@ -1,19 +1,31 @@
 import { availableParallelism } from 'node:os';
-import { ProbeRowsInputError } from './errors.js';
+import type { RunReporter } from '@prepkit/bench-harness';
+import {
+  InvalidOptionError,
+  assertFraction,
+  assertNonEmptyString,
+  assertOneOf,
+  assertPositiveInteger,
+} from '@prepkit/bench-harness/errors';
 
 export type BuildMode = 'sequential' | 'parallel' | 'streaming';
 export type Compression = 'zstd' | 'brotli' | 'snappy' | 'none';
+
+const MODES: readonly BuildMode[] = ['sequential', 'parallel', 'streaming'];
+const COMPRESSIONS: readonly Compression[] = ['zstd', 'brotli', 'snappy', 'none'];
 
 export interface BuildOptions {
   /** Parquet file(s) or glob(s) of the measurements. */
   input: string | readonly string[];
   /** Directory of `train.array_record`, `test.array_record` and `manifest.json`; created if missing. */
   output: string;
+  /** Replace output files that are already there. Default: false (an existing file is an error). */
+  overwrite?: boolean;
   /** Default: `streaming`. */
   mode?: BuildMode;
   /** Worker threads that encode probes (and DuckDB's threads). Default: `os.availableParallelism()`. */
-  workers?: number;
-  /** DuckDB's memory limit in GiB; it spills to disk beyond it. Default: 2. */
+  threads?: number;
+  /** DuckDB's memory limit in GiB (2^30 bytes); it spills to disk beyond it. Default: 2. */
   memoryLimitGb?: number;
   /** Default: `src_addr`. */
   groupBy?: string;
@@ -29,16 +41,24 @@ export interface BuildOptions {
   shards?: number;
   /** Rows per partition handed to a worker (whole probes, so partitions may be larger). Default: 65,536. */
   partitionRows?: number;
+  /** Aborting it stops the run and removes what it half-wrote (the promise rejects with `AbortedError`). */
   signal?: AbortSignal;
+  /** Receives the phases (progress, timings) and counters; default: none shown. */
+  reporter?: RunReporter;
 }
 
-export type ResolvedBuildOptions = Readonly<Required<Omit<BuildOptions, 'input' | 'signal'>>> & {
-  readonly input: readonly string[];
-  readonly signal: AbortSignal | undefined;
-};
+export type ResolvedBuildOptions = Readonly<
+  Required<Omit<BuildOptions, 'input' | 'signal' | 'reporter'>> & {
+    input: readonly string[];
+    signal: AbortSignal | undefined;
+    reporter: RunReporter | undefined;
+  }
+>;
 
 export const DEFAULT_BUILD_OPTIONS = Object.freeze({
+  overwrite: false,
   mode: 'streaming',
+  threads: availableParallelism(),
   memoryLimitGb: 2,
   groupBy: 'src_addr',
   orderBy: 'event_time',
@@ -47,48 +67,50 @@ export const DEFAULT_BUILD_OPTIONS = Object.freeze({
   compression: 'zstd',
   shards: 1,
   partitionRows: 65_536,
-} as const);
+} as const satisfies Omit<ResolvedBuildOptions, 'input' | 'output' | 'signal' | 'reporter'>);
 
+/** Fills in the defaults and checks every option once; an error names the option. */
 export function resolveBuildOptions(options: BuildOptions): ResolvedBuildOptions {
   const input = typeof options.input === 'string' ? [options.input] : [...options.input];
   if (input.length === 0)
-    throw new ProbeRowsInputError('options.input must name at least one Parquet file or glob');
-  if (typeof options.output !== 'string' || options.output === '')
-    throw new ProbeRowsInputError('options.output must name a directory');
-  const resolved = {
+    throw new InvalidOptionError('options.input must name at least one Parquet file or glob');
+  input.forEach((glob, i) => assertNonEmptyString(`input[${i}]`, glob));
+  assertNonEmptyString('output', options.output);
+  const resolved: ResolvedBuildOptions = {
     ...DEFAULT_BUILD_OPTIONS,
-    workers: availableParallelism(),
     ...withoutUndefined(options),
     input,
     output: options.output,
     signal: options.signal,
+    reporter: options.reporter,
   };
-  if (!['sequential', 'parallel', 'streaming'].includes(resolved.mode))
-    throw new ProbeRowsInputError(`unknown mode "${resolved.mode}" (sequential, parallel, streaming)`);
-  if (!['zstd', 'brotli', 'snappy', 'none'].includes(resolved.compression))
-    throw new ProbeRowsInputError(
-      `unknown compression "${resolved.compression}" (zstd, brotli, snappy, none)`,
+  assertOneOf('mode', resolved.mode, MODES);
+  assertOneOf('compression', resolved.compression, COMPRESSIONS);
+  assertPositiveInteger('threads', resolved.threads);
+  assertPositiveInteger('partitionRows', resolved.partitionRows);
+  assertPositiveInteger('shards', resolved.shards);
+  if (!(resolved.memoryLimitGb > 0 && Number.isFinite(resolved.memoryLimitGb)))
+    throw new InvalidOptionError(
+      `options.memoryLimitGb must be a positive number (got ${resolved.memoryLimitGb})`,
     );
-  positiveInteger('workers', resolved.workers);
-  positiveInteger('partitionRows', resolved.partitionRows);
-  positiveInteger('shards', resolved.shards);
-  if (!(resolved.memoryLimitGb > 0))
-    throw new ProbeRowsInputError('options.memoryLimitGb must be a positive number');
-  if (!(resolved.testFraction >= 0 && resolved.testFraction <= 1))
-    throw new ProbeRowsInputError('options.testFraction must be between 0 and 1');
-  if (!Number.isSafeInteger(resolved.seed)) throw new ProbeRowsInputError('options.seed must be an integer');
+  assertFraction('testFraction', resolved.testFraction);
+  if (!Number.isSafeInteger(resolved.seed))
+    throw new InvalidOptionError(`options.seed must be an integer (got ${resolved.seed})`);
   return Object.freeze(resolved);
+}
+
+/** The configuration a manifest records: the resolved options without the run's signal and reporter. */
+export function manifestConfig(o: ResolvedBuildOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = { ...o, writerOptions: writerOptionsFor(o.compression) };
+  delete config.signal;
+  delete config.reporter;
+  return config;
 }
 
 /** The ArrayRecord options of both output files: one probe per chunk, as Grain reads them. */
 export function writerOptionsFor(compression: Compression): string {
   const codec = { zstd: 'zstd:3', brotli: 'brotli:6', snappy: 'snappy', none: 'uncompressed' }[compression];
   return `group_size:1,${codec}`;
-}
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1)
-    throw new ProbeRowsInputError(`options.${name} must be a positive integer`);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,7 +1,7 @@
 import type { Data, Table } from 'apache-arrow';
 import { TimeUnit } from 'apache-arrow';
 import type { Column, ColumnSpec, FixedValues } from './columns.js';
-import { ProbeRowsError } from './errors.js';
+import { ProbeRowsInternalError } from './errors.js';
 
 /**
  * The columns of an Arrow table (as parquet-wasm reads a sorted partition), in `specs` order,
@@ -10,8 +10,7 @@ import { ProbeRowsError } from './errors.js';
 export function columnsFromArrow(table: Table, specs: readonly ColumnSpec[]): Column[] {
   return specs.map((spec) => {
     const vector = table.getChild(spec.name);
-    if (vector === null)
-      throw new ProbeRowsError('PREPKIT_PROBE_ROWS_INTERNAL', `partition lacks column "${spec.name}"`);
+    if (vector === null) throw new ProbeRowsInternalError(`partition lacks column "${spec.name}"`);
     return fromData(spec, vector.data as readonly Data[], table.numRows);
   });
 }
@@ -52,8 +51,7 @@ function fromData(spec: ColumnSpec, pieces: readonly Data[], rows: number): Colu
   if (spec.kind === 'timestamp') {
     const unit = (pieces[0]?.type as { unit?: TimeUnit } | undefined)?.unit ?? TimeUnit.MICROSECOND;
     if (unit !== TimeUnit.MICROSECOND) {
-      throw new ProbeRowsError(
-        'PREPKIT_PROBE_ROWS_INTERNAL',
+      throw new ProbeRowsInternalError(
         `column "${spec.name}" arrived in unit ${TimeUnit[unit]}, expected microseconds`,
       );
     }

@@ -1,17 +1,41 @@
-/** Base class of every error probe-rows raises; `code` is stable across releases. */
-export class ProbeRowsError extends Error {
-  readonly code: string;
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+/** Input that probe-rows cannot read or carry: a missing or corrupt file, a missing column, an unsupported type. */
+export class ProbeRowsInputError extends PrepkitError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('PREPKIT_PROBE_ROWS_BAD_INPUT', 'input', message, options);
   }
 }
 
-/** Bad input or options: the user can fix it (the CLI exits with 2). */
-export class ProbeRowsInputError extends ProbeRowsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('PREPKIT_PROBE_ROWS_BAD_INPUT', message, options);
+/** An output file is already there and `overwrite` was not asked for. */
+export class OutputExistsError extends PrepkitError {
+  readonly path: string;
+
+  constructor(path: string) {
+    super(
+      'PREPKIT_PROBE_ROWS_OUTPUT_EXISTS',
+      'environment',
+      `${path} exists; pass --overwrite to replace it`,
+    );
+    this.path = path;
+  }
+}
+
+/** DuckDB needed more memory than its limit allowed (and could not spill). */
+export class OutOfMemoryError extends PrepkitError {
+  constructor(memoryLimitGb: number, reason: string, options?: ErrorOptions) {
+    super(
+      'PREPKIT_PROBE_ROWS_OUT_OF_MEMORY',
+      'environment',
+      `DuckDB ran out of memory under its ${memoryLimitGb} GiB limit (${reason}); raise --memory-limit-gb`,
+      options,
+    );
+  }
+}
+
+/** Something probe-rows itself got wrong (a bug): the CLI exits with 1 and prints the stack. */
+export class ProbeRowsInternalError extends PrepkitError {
+  constructor(message: string) {
+    super('PREPKIT_PROBE_ROWS_INTERNAL', 'internal', message);
   }
 }

@@ -1,15 +1,47 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { openDuckDB } from '@prepkit/db-cursors';
-import { ProbeRowsInputError } from './errors.js';
+import {
+  InvalidOptionError,
+  assertNonEmptyString,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
+} from '@prepkit/bench-harness/errors';
+import { sqlString, writeParquetAtomically } from './parquet-output.js';
 
 export interface GenerateOptions {
+  /** Rows to write. */
   measurements: number;
+  /** Distinct probes, at most `measurements`. */
   probes: number;
   /** Parquet file to write. */
   output: string;
-  /** Default: 0. */
+  /** Replace `output` if it exists. Default: false (an existing file is an error). */
+  overwrite?: boolean;
+  /** Seed of the values, a non-negative integer. Default: 0. */
   seed?: number;
+  /** Aborting it stops the run and leaves no file (the promise rejects with `AbortedError`). */
+  signal?: AbortSignal;
+}
+
+export type ResolvedGenerateOptions = Readonly<Required<Omit<GenerateOptions, 'signal'>>> & {
+  readonly signal: AbortSignal | undefined;
+};
+
+export const DEFAULT_GENERATE_OPTIONS = Object.freeze({ overwrite: false, seed: 0 } as const);
+
+/** Fills in the defaults and checks every option once; an error names the option. */
+export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
+  const o = {
+    ...DEFAULT_GENERATE_OPTIONS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as Required<GenerateOptions>;
+  assertPositiveInteger('measurements', o.measurements);
+  assertPositiveInteger('probes', o.probes);
+  if (o.probes > o.measurements)
+    throw new InvalidOptionError(
+      `options.probes (${o.probes}) must be no larger than options.measurements (${o.measurements})`,
+    );
+  assertNonNegativeInteger('seed', o.seed);
+  assertNonEmptyString('output', o.output);
+  return Object.freeze({ ...o, signal: options.signal });
 }
 
 /**
@@ -18,19 +50,10 @@ export interface GenerateOptions {
  * back), sent, rcvd, ttl (sometimes NULL). Measurements per probe are skewed (a few busy probes,
  * a long tail) and the rows are shuffled. Pure SQL in DuckDB, so 20M rows take seconds; the values
  * depend only on the row number and the seed (a multiplicative hash, not DuckDB's random()).
+ * The file appears under its name only when complete.
  */
 export async function generateMeasurements(options: GenerateOptions): Promise<void> {
-  const { measurements, probes } = options;
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(measurements) || measurements < 1)
-    throw new ProbeRowsInputError('--measurements must be a positive integer');
-  if (!Number.isSafeInteger(probes) || probes < 1 || probes > measurements) {
-    throw new ProbeRowsInputError('--probes must be a positive integer no larger than --measurements');
-  }
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new ProbeRowsInputError('--seed must be a non-negative integer');
-  const output = resolve(options.output);
-  await mkdir(dirname(output), { recursive: true });
+  const { measurements, probes, seed, ...output } = resolveGenerateOptions(options);
   // u(k): a number in [0, 1) from the row number i, a salt k and the seed. A linear step alone
   // would make every u(k) of a row move together; squaring modulo the prime 2^31 - 1 decorrelates them.
   const P = 2147483647;
@@ -38,8 +61,8 @@ export async function generateMeasurements(options: GenerateOptions): Promise<vo
     const x = `(((i + 1) * 2654435761 + ${(k * 40503 + seed * 104729) % P}) % ${P})`;
     return `((${x} * ${x} % ${P} * 48271 + ${k}) % ${P} / ${P}.0)`;
   };
-  await using db = await openDuckDB();
-  await db.run(`
+  await writeParquetAtomically({ ...output, what: 'probe-rows generate' }, async (db, path) => {
+    await db.run(`
     COPY (
       WITH raw AS (
         SELECT i, floor(${probes} * pow(${u(1)}, 2))::BIGINT AS p, ${u(2)} AS u2, ${u(3)} AS u3, ${u(4)} AS u4,
@@ -66,5 +89,6 @@ export async function generateMeasurements(options: GenerateOptions): Promise<vo
         CASE WHEN u7 < 0.02 THEN NULL ELSE (40 + floor(u7 * 24))::INTEGER END AS ttl
       FROM rows
       ORDER BY u8
-    ) TO '${output.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+    ) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
+  });
 }

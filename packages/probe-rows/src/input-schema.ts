@@ -1,5 +1,6 @@
 import type { DuckDB } from '@prepkit/db-cursors';
 import type { ColumnKind, ColumnSpec } from './columns.js';
+import { duckdbErrorType, duckdbReason } from './duckdb.js';
 import { ProbeRowsInputError } from './errors.js';
 
 const KIND_BY_DUCKDB_TYPE: Record<string, ColumnKind> = {
@@ -41,11 +42,13 @@ export async function describeInput(
   try {
     rows = await db.rows(`DESCRIBE SELECT * FROM ${sql}`, params);
   } catch (error) {
-    // DuckDB's first line says what is wrong; the rest quotes our SQL back.
-    const reason = (error instanceof Error ? error.message : String(error))
-      .replace(/^DuckDB: /, '')
-      .split('\n')[0];
-    throw new ProbeRowsInputError(`cannot read the input ${globs.join(', ')}: ${reason}`, { cause: error });
+    // Only a file DuckDB cannot find or read as Parquet is the input's fault; running out of
+    // memory, say, is reported as what it is by the caller.
+    const type = duckdbErrorType(error);
+    if (type !== 'IO' && type !== 'Invalid Input') throw error;
+    throw new ProbeRowsInputError(`cannot read the input ${globs.join(', ')}: ${duckdbReason(error)}`, {
+      cause: error,
+    });
   }
   const specs = rows.map((row) => {
     const name = String(row.column_name);

@@ -4,6 +4,7 @@ import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { ArrayRecordReader, verify } from '@prepkit/record-io';
 import type { VerifyReport } from '@prepkit/record-io';
+import { ProbeRowsInputError } from './errors.js';
 
 export interface FileInspection {
   readonly path: string;
@@ -26,7 +27,10 @@ export interface Inspection {
 
 /** What `probe-rows inspect` prints: per file counts, record sizes, key range and a sample record. */
 export async function inspectOutput(target: string): Promise<Inspection> {
-  const info = await stat(target);
+  const info = await stat(target).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    throw new ProbeRowsInputError(`${target} does not exist`, { cause: error });
+  });
   const files = info.isDirectory()
     ? ['train.array_record', 'test.array_record'].map((f) => join(target, f))
     : [target];

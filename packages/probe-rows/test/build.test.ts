@@ -40,11 +40,11 @@ describe('buildProbeRows', () => {
   it('writes byte-identical files in every mode, whatever the workers and partition size', async () => {
     const reference = await build('sequential', { mode: 'sequential' });
     const variants = await Promise.all([
-      build('parallel-1', { mode: 'parallel', workers: 1 }),
-      build('streaming-2', { mode: 'streaming', workers: 2 }),
+      build('parallel-1', { mode: 'parallel', threads: 1 }),
+      build('streaming-2', { mode: 'streaming', threads: 2 }),
     ]);
-    variants.push(await build('streaming-small', { mode: 'streaming', workers: 2, partitionRows: 97 }));
-    variants.push(await build('parallel-small', { mode: 'parallel', workers: 2, partitionRows: 50 }));
+    variants.push(await build('streaming-small', { mode: 'streaming', threads: 2, partitionRows: 97 }));
+    variants.push(await build('parallel-small', { mode: 'parallel', threads: 2, partitionRows: 50 }));
     for (const v of variants) {
       expect(v.train).toBe(reference.train);
       expect(v.test).toBe(reference.test);

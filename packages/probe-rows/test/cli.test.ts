@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDB } from '@prepkit/db-cursors';
 import { main } from '../src/cli/main.js';
 import { parseArgs } from '../src/cli/parse-args.js';
+import { DEFAULT_BUILD_OPTIONS } from '../src/index.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -12,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function io() {
+function capture(signal?: AbortSignal) {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -21,28 +22,19 @@ function io() {
     io: {
       stdout: { write: (s: string) => out.push(s) },
       stderr: { write: (s: string) => err.push(s), isTTY: false },
+      env: {},
+      ...(signal === undefined ? {} : { signal }),
     },
   };
 }
 
 describe('parseArgs', () => {
-  it('maps build flags onto the library options, with defaults', () => {
+  it('passes only the build flags the user gave, so the library defaults apply', () => {
     expect(parseArgs(['build', '--input', 'a.parquet', 'b/*.parquet', '--output', 'out'])).toEqual({
       command: 'build',
       json: false,
       quiet: false,
-      options: {
-        input: ['a.parquet', 'b/*.parquet'],
-        output: 'out',
-        mode: 'streaming',
-        memoryLimitGb: 2,
-        groupBy: 'src_addr',
-        orderBy: 'event_time',
-        testFraction: 0.1,
-        seed: 0,
-        shards: 1,
-        compression: 'zstd',
-      },
+      options: { input: ['a.parquet', 'b/*.parquet'], output: 'out', overwrite: false },
     });
     expect(
       parseArgs([
@@ -51,9 +43,10 @@ describe('parseArgs', () => {
         'x',
         '--output',
         'o',
+        '--overwrite',
         '--mode',
         'parallel',
-        '--workers',
+        '--threads',
         '3',
         '--memory-limit-gb',
         '1.5',
@@ -66,12 +59,15 @@ describe('parseArgs', () => {
         '--compression',
         'snappy',
         '--json',
+        '-q',
       ]),
     ).toMatchObject({
       json: true,
+      quiet: true,
       options: {
+        overwrite: true,
         mode: 'parallel',
-        workers: 3,
+        threads: 3,
         memoryLimitGb: 1.5,
         groupBy: 'prb_id',
         testFraction: 0.2,
@@ -81,14 +77,35 @@ describe('parseArgs', () => {
     });
   });
 
+  it('takes --workers as a hidden alias of --threads', () => {
+    expect(parseArgs(['build', '--input', 'x', '--output', 'o', '--workers', '2'])).toMatchObject({
+      options: { threads: 2 },
+    });
+    const help = parseArgs(['build', '--help']);
+    expect(help).toMatchObject({ command: 'help' });
+    const text = (help as { text: string }).text;
+    expect(text).toContain('--threads <n>');
+    expect(text).not.toContain('--workers');
+  });
+
+  it("shows the library's defaults in --help", () => {
+    const { text } = parseArgs(['build', '--help']) as { text: string };
+    const d = DEFAULT_BUILD_OPTIONS;
+    expect(text).toMatch(new RegExp(`limit in GiB[^(]*\\(default: ${d.memoryLimitGb}\\)`));
+    expect(text).toMatch(new RegExp(`\\(default: ${d.threads}\\)`));
+    expect(text).toContain(`(default: ${d.mode})`);
+    expect(text).toContain(`(default: ${d.testFraction})`);
+  });
+
   it.each([
     [['build', '--output', 'o'], "required option '--input <glob...>' not specified"],
     [
       ['build', '--input', 'x', '--output', 'o', '--mode', 'fast'],
       "option '--mode <mode>' argument 'fast' is invalid",
     ],
-    [['build', '--input', 'x', '--output', 'o', '--workers', '0'], 'must be a positive integer'],
+    [['build', '--input', 'x', '--output', 'o', '--threads', '0'], 'must be a positive integer'],
     [['build', '--input', 'x', '--output', 'o', '--test-fraction', '2'], 'must be a number from 0 to 1'],
+    [['generate', '--measurements', '5', '--probes', '2', '--output', 'x', '--seed', '-1'], 'non-negative'],
     [['frobnicate'], "unknown command 'frobnicate'"],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
@@ -106,39 +123,77 @@ describe('parseArgs', () => {
 describe('main', () => {
   it('generates, builds, and inspects, with exit code 0', async () => {
     const data = join(dir, 'm.parquet');
-    const a = io();
+    const a = capture();
     expect(
       await main(
         ['generate', '--measurements', '3000', '--probes', '90', '--output', data, '--seed', '2'],
         a.io,
       ),
     ).toBe(0);
-    const b = io();
-    expect(
-      await main(['build', '--input', data, '--output', join(dir, 'out'), '--json', '--workers', '1'], b.io),
-    ).toBe(0);
+    expect(a.err.join('')).toBe(`wrote 3000 measurements of 90 probes to ${data}\n`);
+    const b = capture();
+    const out = join(dir, 'out');
+    expect(await main(['build', '--input', data, '--output', out, '--json', '--threads', '1'], b.io)).toBe(0);
     const report = JSON.parse(b.out.join('')) as { status: string; counters: Record<string, number> };
     expect(report.status).toBe('ok');
     expect(report.counters.train_probes! + report.counters.test_probes!).toBe(90);
     expect(report.counters.train_measurements! + report.counters.test_measurements!).toBe(3000);
-    const c = io();
-    expect(await main(['inspect', join(dir, 'out')], c.io)).toBe(0);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+      config: Record<string, unknown>;
+      phases: { name: string; items: number }[];
+    };
+    expect(manifest.phases.map((p) => p.name)).toEqual(['sort', 'plan', 'encode']);
+    expect(manifest.phases.at(-1)!.items).toBe(3000);
+    expect(manifest.config).toMatchObject({ threads: 1, mode: 'streaming' });
+    expect(Object.keys(manifest.config)).not.toContain('reporter');
+    const c = capture();
+    expect(await main(['inspect', out], c.io)).toBe(0);
     expect(c.out.join('')).toMatch(/train\.array_record: \d+ records \(probes\), \d+ measurements/);
     expect(c.out.join('')).toContain('manifest.json: 2 files match');
   }, 60_000);
 
-  it('exits 2 with one line for bad input', async () => {
-    const r = io();
-    expect(
-      await main(['build', '--input', join(dir, 'none-*.parquet'), '--output', join(dir, 'x')], r.io),
-    ).toBe(2);
-    expect(r.err.join('')).toMatch(
-      /^probe-rows: cannot read the input .*No files found that match the pattern.*\n$/,
-    );
-    const u = io();
-    expect(await main(['build', '--input', 'x'], u.io)).toBe(2);
-    expect(u.err.join('')).toBe("probe-rows: required option '--output <dir>' not specified\n");
+  it('refuses to replace an output without --overwrite', async () => {
+    const data = join(dir, 'twice.parquet');
+    const args = ['generate', '--measurements', '100', '--probes', '5', '--output', data, '-q'];
+    expect(await main(args, capture().io)).toBe(0);
+    const again = capture();
+    expect(await main(args, again.io)).toBe(2);
+    expect(again.err).toEqual([`probe-rows: ${data} exists; pass --overwrite to replace it\n`]);
+    expect(await main([...args, '--overwrite', '--seed', '1'], capture().io)).toBe(0);
   });
+
+  it.each([
+    [['build', '--input', 'x', '--output', 'o', '--frobnicate'], "probe-rows: unknown option '--frobnicate'"],
+    [['build', '--input', 'x'], "probe-rows: required option '--output <dir>' not specified"],
+    [['inspect', '/nonexistent/out'], 'probe-rows: /nonexistent/out does not exist'],
+  ])('exits 2 with one line for %j', async (argv, line) => {
+    const r = capture();
+    expect(await main(argv, r.io)).toBe(2);
+    expect(r.err).toEqual([`${line}\n`]);
+    expect(r.out).toEqual([]);
+  });
+
+  it('exits 2 with one line naming a missing input file', async () => {
+    const r = capture();
+    const missing = join(dir, 'none-*.parquet');
+    expect(await main(['build', '--input', missing, '--output', join(dir, 'x')], r.io)).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(
+      /^probe-rows: cannot read the input .*none-\*\.parquet: .*No files found that match the pattern.*\n$/,
+    );
+  });
+
+  it('exits 130 when interrupted, leaving no file under the final name or a temporary one', async () => {
+    const controller = new AbortController();
+    const sub = join(dir, 'interrupted');
+    const output = join(sub, 'big.parquet');
+    const r = capture(controller.signal);
+    const run = main(['generate', '--measurements', '5000000', '--probes', '1000', '--output', output], r.io);
+    setTimeout(() => controller.abort(), 100);
+    expect(await run).toBe(130);
+    expect(r.err).toEqual(['probe-rows: interrupted; no output was left behind\n']);
+    expect(await readdir(sub)).toEqual([]);
+  }, 60_000);
 
   it('imports RIPE Atlas ping results, old and new firmware, failed pings as NULL', async () => {
     const results = join(dir, 'atlas.jsonl');
@@ -151,7 +206,7 @@ describe('main', () => {
       ].join('\n'),
     );
     const out = join(dir, 'atlas.parquet');
-    const r = io();
+    const r = capture();
     expect(await main(['import-atlas', results, '--output', out, '--json'], r.io)).toBe(0);
     expect(JSON.parse(r.out.join(''))).toEqual({ rows: 3, failedPings: 1 });
     await using db = await openDuckDB();
@@ -166,10 +221,13 @@ describe('main', () => {
     ]);
     const bad = join(dir, 'bad.jsonl');
     await writeFile(bad, '{"prb_id":1,"timestamp":1}\n{"prb_id":2, broken\n');
-    const e = io();
-    expect(await main(['import-atlas', bad, '--output', join(dir, 'bad.parquet')], e.io)).toBe(2);
-    expect(e.err.join('')).toMatch(
+    const e = capture();
+    const badOut = join(dir, 'bad.parquet');
+    expect(await main(['import-atlas', bad, '--output', badOut], e.io)).toBe(2);
+    expect(e.err).toHaveLength(1);
+    expect(e.err[0]).toMatch(
       /^probe-rows: cannot import .*bad\.jsonl: .*Malformed JSON in file ".*bad\.jsonl", at byte \d+ in line \d+/,
     );
+    expect((await readdir(dir)).filter((f) => f.includes('bad.parquet'))).toEqual([]);
   });
 });

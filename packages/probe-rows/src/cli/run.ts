@@ -1,7 +1,4 @@
-import { runInterruptible } from '@prepkit/bench-harness';
-import { main } from './main.js';
+import { runCli } from '@prepkit/bench-harness/cli';
 
-/** The process entry of the `probe-rows` bin: Ctrl-C (or SIGTERM) aborts the run cleanly (exit 130). */
-export function run(argv: readonly string[]): Promise<number> {
-  return runInterruptible((signal) => main(argv, process, signal));
-}
+// The process entry of the `probe-rows` bin: main is loaded once Ctrl-C/SIGTERM are handled (exit 130).
+await runCli(() => import('./main.js'));
