@@ -41,7 +41,7 @@ if [[ "$version" != "v$major."* ]]; then
   echo "install-node.sh: node-$os-$arch@$major gave Node $version" >&2
   exit 1
 fi
-# Replace a broken or older-major install left there (one run at a time: CI and a developer's shell).
+# Replace a broken install left there (not safe for two runs at once).
 rm -rf "$target"
 mv "$work/package" "$target"
 echo "install-node.sh: Node $version in $target" >&2
