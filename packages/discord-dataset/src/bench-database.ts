@@ -1,7 +1,7 @@
 import { runBenchmark } from '@prepkit/bench-harness';
 import type { BenchmarkResult, BenchmarkVariant } from '@prepkit/bench-harness';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from '@prepkit/bench-harness/errors';
 import { prepareDiscordDataset } from './prepare.js';
 import type { PrepareOptions, Strategy } from './prepare-options.js';
 import { STRATEGIES } from './prepare-options.js';
@@ -19,6 +19,14 @@ export interface BenchDatabaseOptions extends Omit<
   /** Save the result under `bench-results/`. Default: false. */
   save?: boolean;
 }
+
+/** The defaults of `BenchDatabaseOptions` (naive is left out: it sends one query per message). */
+export const DEFAULT_BENCH_DATABASE_OPTIONS = Object.freeze({
+  strategies: Object.freeze<Strategy[]>(['cte', 'copy']),
+  repeats: 1,
+  warmup: 0,
+  save: false,
+});
 
 /** An index `optimize_indexes.sql` creates that the database lacks. */
 export interface MissingIndex {
@@ -66,7 +74,8 @@ const EXPECTED_INDEXES: readonly MissingIndex[] = [
  * console.log(benchmark.table);
  */
 export async function benchDatabase(options: BenchDatabaseOptions): Promise<BenchDatabaseResult> {
-  const strategies = [...(options.strategies ?? ['cte', 'copy'])];
+  const d = DEFAULT_BENCH_DATABASE_OPTIONS;
+  const strategies = [...(options.strategies ?? d.strategies)];
   if (strategies.length === 0 || strategies.some((s) => !STRATEGIES.includes(s))) {
     throw new InvalidOptionError(`options.strategies must be among ${STRATEGIES.join(', ')}`);
   }
@@ -109,10 +118,10 @@ export async function benchDatabase(options: BenchDatabaseOptions): Promise<Benc
     unit: 'messages',
     variants,
     baseline: strategies[0]!,
-    warmup: warmup ?? 0,
-    repeats: repeats ?? 1,
+    warmup: warmup ?? d.warmup,
+    repeats: repeats ?? d.repeats,
     params: { messages, strategies, database: db.safeUrl },
-    noSave: save !== true,
+    noSave: !(save ?? d.save),
   });
   return { benchmark, missingIndexes };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ConnectionError, createPool, passwordOf, redact } from '@prepkit/db-cursors';
-import { InvalidOptionError, SchemaError } from './errors.js';
+import { InvalidOptionError } from '@prepkit/bench-harness/errors';
+import { SchemaError } from './errors.js';
 
 /** A database opened by this package: its pool and what error messages may say about it. */
 export interface Database {
@@ -28,9 +29,9 @@ export async function openDatabase(
   what: string,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url)) {
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) {
     throw new InvalidOptionError(
-      `${what}: the database must be a postgresql:// URL (got ${url === '' ? 'nothing' : JSON.stringify(redact(String(url)))})`,
+      `${what}: the database must be a valid postgresql:// URL (got ${url === '' ? 'nothing' : JSON.stringify(redact(String(url)))})`,
     );
   }
   const secrets = [passwordOf(url)];

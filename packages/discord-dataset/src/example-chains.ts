@@ -104,7 +104,8 @@ export function planExamples(
 
 /**
  * The formatting tasks of a plan, `batchSize` examples each, in plan order. Lazy: a task is built
- * only when the worker pool asks for one, so memory holds a few batches, not every chain.
+ * only when the worker pool asks for one, so memory holds a few batches, not every chain. `range`
+ * limits them to the examples ending at `plan.preorder[start .. end)` (one thread, say).
  */
 export function* formatTasks(
   table: MessageTable,
@@ -112,6 +113,7 @@ export function* formatTasks(
   plan: ExamplePlan,
   config: FormatConfig,
   batchSize: number,
+  range: { readonly start: number; readonly end: number } = { start: 0, end: table.length },
 ): Generator<FormatTask> {
   const n = table.length;
   const parent = forest.parent;
@@ -146,7 +148,7 @@ export function* formatTasks(
     roots = [];
     return task;
   };
-  for (let k = 0; k < n; k++) {
+  for (let k = range.start; k < range.end; k++) {
     const v = plan.preorder[k]!;
     if (plan.endpoint[v] !== 1) continue;
     path.length = 0;

@@ -65,7 +65,7 @@ export function formatBatch(task: FormatTask): FormatResult {
     const root = task.roots[e]!;
     if (root !== lastRoot) {
       lastRoot = root;
-      lastValid = isValidationThread(config.seed, root, config.validFraction);
+      lastValid = root === config.validRoot || isValidationThread(config.seed, root, config.validFraction);
     }
     (lastValid ? valid : train).push(renderLine(built.turns, config));
     turnCount += built.turns.length;

@@ -1,6 +1,6 @@
 import { bulkInsert } from '@prepkit/db-cursors';
 import { WRITE_COLUMNS, openDatabase, requireColumns } from './database.js';
-import { AbortedError, InvalidOptionError, throwIfAborted } from './errors.js';
+import { AbortedError, InvalidOptionError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import type { ProgressReporter } from './progress.js';
 import { noProgress } from './progress.js';
 import { Prng } from '@prepkit/bench-harness';
@@ -22,6 +22,9 @@ export interface GenerateToDatabaseOptions extends GenerateOptions {
   reporter?: ProgressReporter;
   signal?: AbortSignal;
 }
+
+/** The defaults of `GenerateToDatabaseOptions`. */
+export const DEFAULT_GENERATE_OPTIONS = Object.freeze({ channels: 8, seed: '0', batchSize: 10_000 });
 
 export interface GenerateSummary {
   messages: number;
@@ -68,14 +71,14 @@ interface Author {
  */
 export function* generateMessages(options: GenerateOptions, summary?: GenerateSummary): Generator<unknown[]> {
   const total = options.messages;
-  const channelCount = options.channels ?? 8;
+  const channelCount = options.channels ?? DEFAULT_GENERATE_OPTIONS.channels;
   if (!Number.isInteger(total) || total < 0) {
     throw new InvalidOptionError(`options.messages must be a non-negative integer (got ${String(total)})`);
   }
   if (!Number.isInteger(channelCount) || channelCount < 1) {
     throw new InvalidOptionError(`options.channels must be a positive integer (got ${String(channelCount)})`);
   }
-  const rng = new Prng(`discord-dataset:${String(options.seed ?? '0')}`);
+  const rng = new Prng(`discord-dataset:${String(options.seed ?? DEFAULT_GENERATE_OPTIONS.seed)}`);
   const authors = makeAuthors(rng, Math.min(5000, Math.max(20, Math.round(total / 150))));
   const humans = authors.flatMap((a, i) => (a.bot ? [] : [i]));
   const bots = authors.flatMap((a, i) => (a.bot ? [i] : []));
@@ -188,7 +191,7 @@ export function* generateMessages(options: GenerateOptions, summary?: GenerateSu
  * same table.
  */
 export async function generateToDatabase(options: GenerateToDatabaseOptions): Promise<GenerateSummary> {
-  const batchSize = options.batchSize ?? 10_000;
+  const batchSize = options.batchSize ?? DEFAULT_GENERATE_OPTIONS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InvalidOptionError(`options.batchSize must be a positive integer (got ${String(batchSize)})`);
   }

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { bulkInsert } from '@prepkit/db-cursors';
 import { WRITE_COLUMNS, openDatabase, requireColumns } from './database.js';
 import type { Database } from './database.js';
-import { ExportFormatError, InvalidOptionError, throwIfAborted } from './errors.js';
+import { InvalidOptionError, throwIfAborted } from '@prepkit/bench-harness/errors';
+import { ExportFormatError } from './errors.js';
 import { readDiscordExport } from './export-reader.js';
 import type { ExportSource, JsonObject, JsonValue } from './export-reader.js';
 import type { ProgressReporter } from './progress.js';
@@ -35,7 +36,8 @@ export interface ImportResult {
   readonly messages: number;
 }
 
-const DEFAULT_BATCH_SIZE = 5_000;
+/** The defaults of `ImportOptions`. */
+export const DEFAULT_IMPORT_OPTIONS = Object.freeze({ batchSize: 5_000 });
 const SNOWFLAKE = /^\d{1,20}$/;
 
 /**
@@ -49,7 +51,7 @@ const SNOWFLAKE = /^\d{1,20}$/;
  * await importExports({ db: url, files: ['general.json', 'help.json'] });
  */
 export async function importExports(options: ImportOptions): Promise<ImportResult> {
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSize = options.batchSize ?? DEFAULT_IMPORT_OPTIONS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InvalidOptionError(`options.batchSize must be a positive integer (got ${String(batchSize)})`);
   }

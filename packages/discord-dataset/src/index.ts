@@ -19,7 +19,7 @@ export type {
 } from './prepare-options.js';
 export { SQL_SCRIPTS, initDatabase, readSqlScript, sqlScriptPath } from './schema.js';
 export type { InitDatabaseOptions, InitDatabaseResult, SqlScript } from './schema.js';
-export { importExports, messageRow } from './import.js';
+export { DEFAULT_IMPORT_OPTIONS, importExports, messageRow } from './import.js';
 export type { ImportOptions, ImportResult, ImportedFile } from './import.js';
 export { readDiscordExport } from './export-reader.js';
 export type { ExportSource, ExportedMessage, JsonObject, JsonValue } from './export-reader.js';
@@ -35,8 +35,9 @@ export { formatBatch, renderLine } from './format-batch.js';
 export type { FormatResult, FormatTask } from './format-batch.js';
 export { UNKNOWN_MENTION, replaceMentions } from './mentions.js';
 export { isValidationThread, splitPoint } from './split.js';
+export { guaranteedValidationThread } from './valid-guarantee.js';
 export { cleanText } from './text.js';
-export { CONSUMERS, validateJsonl } from './validate.js';
+export { CONSUMERS, DEFAULT_VALIDATE_OPTIONS, validateJsonl } from './validate.js';
 export type {
   Consumer,
   Distribution,
@@ -46,19 +47,10 @@ export type {
   ValidationProblem,
   ValidationReport,
 } from './validate.js';
-export { generateMessages, generateToDatabase } from './generate.js';
+export { DEFAULT_GENERATE_OPTIONS, generateMessages, generateToDatabase } from './generate.js';
 export type { GenerateOptions, GenerateSummary, GenerateToDatabaseOptions } from './generate.js';
-export { benchDatabase } from './bench-database.js';
+export { DEFAULT_BENCH_DATABASE_OPTIONS, benchDatabase } from './bench-database.js';
 export type { BenchDatabaseOptions, BenchDatabaseResult, MissingIndex } from './bench-database.js';
 export { noProgress } from './progress.js';
 export type { PhaseProgress, ProgressReporter } from './progress.js';
-export {
-  AbortedError,
-  DataError,
-  DiscordDatasetError,
-  ExportFormatError,
-  InvalidOptionError,
-  SchemaError,
-  UsageError,
-  ValidationFailedError,
-} from './errors.js';
+export { DataError, ExportFormatError, SchemaError, ValidationFailedError } from './errors.js';

@@ -1,6 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { InvalidOptionError } from './errors.js';
+import {
+  InvalidOptionError,
+  assertFraction,
+  assertNonEmptyString,
+  assertNonNegativeInteger,
+  assertOneOf,
+  assertPositiveInteger,
+} from '@prepkit/bench-harness/errors';
 import type { ProgressReporter } from './progress.js';
 
 /** How messages are read from PostgreSQL; all three produce the same bytes. */
@@ -32,8 +39,8 @@ export interface PrepareOptions {
   valid: string;
   /** Default: `copy`. */
   strategy?: Strategy;
-  /** Formatting threads; 1 formats on the calling thread. Default: `os.availableParallelism()`. */
-  maxWorkers?: number;
+  /** Worker threads that format; 1 formats on the calling thread. Default: `os.availableParallelism()`. */
+  threads?: number;
   /** Examples per formatting task. Default: 1,000. */
   batchSize?: number;
   /**
@@ -74,8 +81,9 @@ export interface PrepareOptions {
   manifest?: boolean;
   /** Open every connection read-only (`default_transaction_read_only`); prepare only reads anyway. Default: false. */
   readOnly?: boolean;
-  /** Phases and counters; a bench-harness `RunReporter` fits. */
+  /** Phases and counters; a bench-harness `RunReporter` fits. Not part of the manifest's configuration. */
   reporter?: ProgressReporter;
+  /** Aborting it stops the run and removes what it half-wrote (`AbortedError`). */
   signal?: AbortSignal;
 }
 
@@ -92,6 +100,8 @@ export interface FormatConfig {
   readonly speakerNames: SpeakerNames;
   /** True when `assistantAuthor` decides the roles. */
   readonly assistantAuthor: boolean;
+  /** A thread root that goes to valid whatever its split point (see `guaranteedValidationThread`). */
+  readonly validRoot?: string;
 }
 
 export interface ResolvedPrepareOptions {
@@ -99,7 +109,7 @@ export interface ResolvedPrepareOptions {
   readonly train: string;
   readonly valid: string;
   readonly strategy: Strategy;
-  readonly maxWorkers: number;
+  readonly threads: number;
   readonly batchSize: number;
   readonly parallelMinMessages: number;
   readonly assistantAuthor: string | undefined;
@@ -113,6 +123,7 @@ export interface ResolvedPrepareOptions {
   readonly format: FormatConfig;
 }
 
+/** The defaults of `PrepareOptions` (`threads` defaults to the CPU count). */
 export const DEFAULT_PREPARE_OPTIONS = Object.freeze({
   strategy: 'copy',
   batchSize: 1_000,
@@ -128,31 +139,19 @@ export const DEFAULT_PREPARE_OPTIONS = Object.freeze({
 });
 
 /** Validates `options` (`options.batchSize must be a positive integer (got 0)`), fills defaults, freezes. */
-export function resolvePrepareOptions(options: PrepareOptions): ResolvedPrepareOptions {
+export function resolvePrepareOptions(options: PrepareOptions): Readonly<ResolvedPrepareOptions> {
   const d = DEFAULT_PREPARE_OPTIONS;
-  for (const key of ['db', 'train', 'valid'] as const) {
-    if (typeof options[key] !== 'string' || options[key] === '') {
-      throw new InvalidOptionError(`options.${key} is required`);
-    }
-  }
+  for (const key of ['db', 'train', 'valid'] as const) assertNonEmptyString(key, options[key]);
   const train = resolve(options.train);
   const valid = resolve(options.valid);
   if (train === valid) throw new InvalidOptionError('the train and valid outputs must be different files');
   const strategy = oneOf('strategy', options.strategy ?? d.strategy, STRATEGIES);
-  const maxWorkers = positiveInteger('maxWorkers', options.maxWorkers ?? availableParallelism());
+  const threads = positiveInteger('threads', options.threads ?? availableParallelism());
   const batchSize = positiveInteger('batchSize', options.batchSize ?? d.batchSize);
   const parallelMinMessages = options.parallelMinMessages ?? d.parallelMinMessages;
-  if (!Number.isInteger(parallelMinMessages) || parallelMinMessages < 0) {
-    throw new InvalidOptionError(
-      `options.parallelMinMessages must be a non-negative integer (got ${String(parallelMinMessages)})`,
-    );
-  }
+  assertNonNegativeInteger('parallelMinMessages', parallelMinMessages);
   const validFraction = options.validFraction ?? d.validFraction;
-  if (typeof validFraction !== 'number' || !(validFraction >= 0 && validFraction <= 1)) {
-    throw new InvalidOptionError(
-      `options.validFraction must be a number from 0 to 1 (got ${String(validFraction)})`,
-    );
-  }
+  assertFraction('validFraction', validFraction);
   const minTurns = positiveInteger('minTurns', options.minTurns ?? d.minTurns);
   const maxTurns = options.maxTurns === undefined ? 0 : positiveInteger('maxTurns', options.maxTurns);
   if (maxTurns !== 0 && maxTurns < minTurns) {
@@ -184,7 +183,7 @@ export function resolvePrepareOptions(options: PrepareOptions): ResolvedPrepareO
     train,
     valid,
     strategy,
-    maxWorkers,
+    threads,
     batchSize,
     parallelMinMessages,
     assistantAuthor,
@@ -209,19 +208,13 @@ export function resolvePrepareOptions(options: PrepareOptions): ResolvedPrepareO
 }
 
 function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(`options.${name} must be a positive integer (got ${String(value)})`);
-  }
+  assertPositiveInteger(name, value);
   return value;
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) {
-    throw new InvalidOptionError(
-      `options.${name} must be one of ${allowed.join(', ')} (got ${String(value)})`,
-    );
-  }
-  return value as T;
+  assertOneOf(name, value, allowed);
+  return value;
 }
 
 function instant(name: string, value: string | Date | undefined): string | undefined {

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MANIFEST_FILE, openAtomicFile, writeManifest } from '@prepkit/record-io';
 import type { ManifestPhase } from '@prepkit/record-io';
-import { WorkerPool } from '@prepkit/worker-pool';
+import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
-import { AbortedError, throwIfAborted } from './errors.js';
+import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { formatTasks, planExamples } from './example-chains.js';
 import { formatBatch } from './format-batch.js';
 import type { FormatResult, FormatTask } from './format-batch.js';
@@ -16,6 +14,7 @@ import type { PhaseProgress, ProgressReporter } from './progress.js';
 import { noProgress } from './progress.js';
 import { buildReplyForest } from './reply-forest.js';
 import { loadMessages, readQuery } from './strategies/index.js';
+import { guaranteedValidationThread } from './valid-guarantee.js';
 import { TOOL } from './version.js';
 
 export interface PreparedFile {
@@ -40,7 +39,7 @@ export interface PrepareResult {
   readonly skipped: { readonly short: number; readonly long: number };
   /** Statements sent to PostgreSQL to read the messages. */
   readonly queries: number;
-  /** Threads that formatted: 1 when the calling thread did (`maxWorkers` 1, or fewer than `parallelMinMessages`). */
+  /** Threads that formatted: 1 when the calling thread did (`threads` 1, or fewer than `parallelMinMessages`). */
   readonly workers: number;
   /** `manifest.json` files written (one per output directory). */
   readonly manifests: readonly string[];
@@ -79,13 +78,13 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
     await db.close().catch(() => undefined);
     throwIfAborted(signal, 'prepare');
     // Started now, the threads boot while the forest is built.
-    if (resolved.maxWorkers > 1 && table.length >= resolved.parallelMinMessages) {
+    if (resolved.threads > 1 && table.length >= resolved.parallelMinMessages) {
       pool = new WorkerPool<FormatTask, FormatResult>({
-        filename: formatWorkerModule(),
-        threads: resolved.maxWorkers,
+        filename: workerModule(import.meta.url, 'format-worker'),
+        threads: resolved.threads,
       });
     }
-    const { forest, plan } = await reporter.phase(
+    const { forest, plan, config } = await reporter.phase(
       'forest',
       (phase) => {
         const forest = buildReplyForest(table);
@@ -94,12 +93,14 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
           examplePer: resolved.examplePer,
           assistantAuthor: resolved.format.assistantAuthor,
         });
+        const validRoot = guaranteedValidationThread(table, forest, plan, resolved.format);
+        const config = validRoot === undefined ? resolved.format : { ...resolved.format, validRoot };
         phase.advance(table.length);
-        return { forest, plan };
+        return { forest, plan, config };
       },
       { unit: 'messages' },
     );
-    const tasks = formatTasks(table, forest, plan, resolved.format, resolved.batchSize);
+    const tasks = formatTasks(table, forest, plan, config, resolved.batchSize);
     const results =
       pool === undefined
         ? formatInline(tasks, signal)
@@ -112,7 +113,7 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
     const warnings: string[] = [];
     if (written.valid.records === 0) {
       warnings.push(
-        `${written.valid.path} is empty: mlx-lm refuses an empty validation set (raise --valid-fraction or select more data)`,
+        `${written.valid.path} is empty: mlx-lm refuses an empty validation set (the valid fraction is 0, or fewer than two threads have examples)`,
       );
     }
     if (written.train.records === 0)
@@ -265,13 +266,4 @@ function timed(reporter: ProgressReporter, phases: ManifestPhase[]): ProgressRep
       }
     },
   };
-}
-
-/**
- * The built worker beside this module; run from source (tests, benchmarks) only the TypeScript
- * original exists, which worker-pool loads through tsx.
- */
-function formatWorkerModule(): URL {
-  const built = new URL('./format-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : new URL('./format-worker.ts', import.meta.url);
 }

@@ -1,21 +1,13 @@
-/** What a phase's body uses to report progress; a bench-harness `Phase` fits. */
-export interface PhaseProgress {
-  setTotal(total: number): void;
-  advance(n?: number): void;
-  count(name: string, n?: number): void;
-}
+import type { Phase, RunReporter } from '@prepkit/bench-harness';
+
+/** What a phase's body uses to report progress: bench-harness's `Phase`. */
+export type PhaseProgress = Phase;
 
 /**
- * Where the library reports its phases and counters. A bench-harness `RunReporter` fits, which is
- * what the CLI passes; library callers may pass their own or nothing.
+ * Where the library reports its phases and counters: the part of bench-harness's `RunReporter` it
+ * uses. The CLI passes a `RunReporter`; library callers may pass their own or nothing.
  */
-export interface ProgressReporter {
-  phase<T>(
-    name: string,
-    body: (phase: PhaseProgress) => Promise<T> | T,
-    options?: { total?: number; unit?: string },
-  ): Promise<T>;
-}
+export type ProgressReporter = Pick<RunReporter, 'phase'>;
 
 const silentPhase: PhaseProgress = { setTotal() {}, advance() {}, count() {} };
 

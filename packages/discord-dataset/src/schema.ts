@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describeFailure, passwordOf } from '@prepkit/db-cursors';
 import { openDatabase } from './database.js';
-import { DiscordDatasetError } from './errors.js';
+import { PrepkitError } from '@prepkit/bench-harness/errors';
 
 /** The SQL files `init-db` applies, in order; the repository's `sql_scripts/` is their one source. */
 export const SQL_SCRIPTS = Object.freeze(['discord_schema.sql', 'optimize_indexes.sql'] as const);
@@ -20,10 +20,10 @@ export function sqlScriptPath(name: SqlScript): string {
   ].map((url) => fileURLToPath(url));
   const found = candidates.find((path) => existsSync(path));
   if (found === undefined) {
-    throw new DiscordDatasetError(
+    throw new PrepkitError(
       'PREPKIT_DISCORD_SQL_MISSING',
+      'environment',
       `${name} is missing from the package (looked in ${candidates.join(', ')}); reinstall @prepkit/discord-dataset`,
-      false,
     );
   }
   return found;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { InvalidOptionError, throwIfAborted } from './errors.js';
+import { InvalidOptionError, throwIfAborted } from '@prepkit/bench-harness/errors';
 
 /** Whose rules a problem breaks: OpenAI chat fine-tuning, mlx-lm, strict alternation checkers (Together, chat templates). */
 export type Consumer = 'openai' | 'mlx' | 'strict';
@@ -60,6 +60,9 @@ export interface ValidateOptions {
   signal?: AbortSignal;
 }
 
+/** The defaults of `ValidateOptions`. */
+export const DEFAULT_VALIDATE_OPTIONS = Object.freeze({ consumers: CONSUMERS, maxProblems: 100 });
+
 const ROLES = new Set(['system', 'user', 'assistant']);
 const OPENAI_MESSAGE_KEYS = new Set(['role', 'content', 'name', 'function_call', 'weight']);
 const ALL: readonly Consumer[] = CONSUMERS;
@@ -83,7 +86,7 @@ export async function validateJsonl(
   options: ValidateOptions = {},
 ): Promise<ValidationReport> {
   if (paths.length === 0) throw new InvalidOptionError('validate needs at least one file');
-  const consumers = new Set(options.consumers ?? CONSUMERS);
+  const consumers = new Set(options.consumers ?? DEFAULT_VALIDATE_OPTIONS.consumers);
   for (const c of consumers) {
     if (!CONSUMERS.includes(c)) {
       throw new InvalidOptionError(
@@ -91,7 +94,7 @@ export async function validateJsonl(
       );
     }
   }
-  const maxProblems = options.maxProblems ?? 100;
+  const maxProblems = options.maxProblems ?? DEFAULT_VALIDATE_OPTIONS.maxProblems;
   const problems: ValidationProblem[] = [];
   let errors = 0;
   let warnings = 0;

@@ -15,7 +15,7 @@ describe('benchDatabase', () => {
     const { benchmark, missingIndexes } = await benchDatabase({
       db: db.url,
       strategies: ['naive', 'copy'],
-      maxWorkers: 1,
+      threads: 1,
     });
     expect(benchmark.variants.map((v) => [v.name, v.items, v.compared])).toEqual([
       ['naive', 2000, true],
@@ -25,7 +25,7 @@ describe('benchDatabase', () => {
     expect(missingIndexes).toEqual([]);
     await sql(db.url, 'DROP INDEX messages_referenced_message_id_idx');
     try {
-      const again = await benchDatabase({ db: db.url, strategies: ['copy'], maxWorkers: 1 });
+      const again = await benchDatabase({ db: db.url, strategies: ['copy'], threads: 1 });
       expect(again.missingIndexes.map((i) => i.column)).toEqual(['referenced_message_id']);
       expect(again.missingIndexes[0]!.create).toMatch(
         /^CREATE INDEX messages_referenced_message_id_idx ON messages/,

@@ -1,17 +1,19 @@
+import { PrepkitError, exitCodeFor } from '@prepkit/bench-harness/errors';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 
 describe('public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
-      'AbortedError',
       'CONSUMERS',
+      'DEFAULT_BENCH_DATABASE_OPTIONS',
+      'DEFAULT_GENERATE_OPTIONS',
+      'DEFAULT_IMPORT_OPTIONS',
       'DEFAULT_PREPARE_OPTIONS',
+      'DEFAULT_VALIDATE_OPTIONS',
       'DataError',
-      'DiscordDatasetError',
       'EXAMPLE_PER',
       'ExportFormatError',
-      'InvalidOptionError',
       'MessageTableBuilder',
       'OUTPUT_FORMATS',
       'SPEAKER_NAMES',
@@ -19,7 +21,6 @@ describe('public API', () => {
       'STRATEGIES',
       'SchemaError',
       'UNKNOWN_MENTION',
-      'UsageError',
       'ValidationFailedError',
       'benchDatabase',
       'buildReplyForest',
@@ -29,6 +30,7 @@ describe('public API', () => {
       'formatTasks',
       'generateMessages',
       'generateToDatabase',
+      'guaranteedValidationThread',
       'importExports',
       'initDatabase',
       'isValidationThread',
@@ -67,6 +69,22 @@ describe('public API', () => {
       /maxTurns \(3\) must be at least/,
     );
     expect(() => api.resolvePrepareOptions({ ...base, channels: ['general'] })).toThrow(/snowflake ids/);
+    expect(() => api.resolvePrepareOptions({ ...base, threads: 0 })).toThrow(
+      'options.threads must be a positive integer (got 0)',
+    );
     expect(Object.isFrozen(api.resolvePrepareOptions(base))).toBe(true);
+  });
+
+  it('gives every error a stable code and the kind that sets the exit code', () => {
+    const cases: [PrepkitError, string, string][] = [
+      [new api.ExportFormatError('a.json', 'not JSON'), 'PREPKIT_DISCORD_BAD_EXPORT', 'input'],
+      [new api.SchemaError(['table "messages"']), 'PREPKIT_DISCORD_SCHEMA_MISSING', 'input'],
+      [new api.DataError('duplicate id'), 'PREPKIT_DISCORD_BAD_DATA', 'input'],
+      [new api.ValidationFailedError(2, 1), 'PREPKIT_DISCORD_INVALID_JSONL', 'input'],
+    ];
+    for (const [error, code, kind] of cases) {
+      expect(error).toBeInstanceOf(PrepkitError);
+      expect([error.code, error.kind, exitCodeFor(error)]).toEqual([code, kind, 2]);
+    }
   });
 });

@@ -1,16 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AbortedError } from '@prepkit/bench-harness/errors';
 import { ConnectionError } from '@prepkit/db-cursors';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { readManifest, verify } from '@prepkit/record-io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AbortedError,
   SchemaError,
   generateToDatabase,
   importExports,
   initDatabase,
   prepareDiscordDataset,
+  splitPoint,
   validateJsonl,
 } from '../src/index.js';
 import type { PrepareOptions, ProgressReporter } from '../src/index.js';
@@ -28,7 +29,7 @@ async function prepare(options: Omit<PrepareOptions, 'db' | 'train' | 'valid'> =
     db: db.url,
     train: join(out, 'train.jsonl'),
     valid: join(out, 'valid.jsonl'),
-    maxWorkers: 1,
+    threads: 1,
     ...options,
   });
   return { ...result, out, hashes: [await sha256(result.train.path), await sha256(result.valid.path)] };
@@ -70,13 +71,13 @@ describe('prepareDiscordDataset', () => {
   });
 
   it('writes the same bytes with 1 or 2 worker threads and any batch size', async () => {
-    const one = await prepare({ channels: GENERATED, maxWorkers: 1, batchSize: 1000 });
-    const two = await prepare({ channels: GENERATED, maxWorkers: 2, parallelMinMessages: 0, batchSize: 7 });
+    const one = await prepare({ channels: GENERATED, threads: 1, batchSize: 1000 });
+    const two = await prepare({ channels: GENERATED, threads: 2, parallelMinMessages: 0, batchSize: 7 });
     expect([one.workers, two.workers]).toEqual([1, 2]);
     expect(two.hashes).toEqual(one.hashes);
     const reply = await prepare({
       channels: GENERATED,
-      maxWorkers: 2,
+      threads: 2,
       parallelMinMessages: 0,
       batchSize: 3,
       examplePer: 'reply',
@@ -84,7 +85,7 @@ describe('prepareDiscordDataset', () => {
     });
     const replyOne = await prepare({
       channels: GENERATED,
-      maxWorkers: 1,
+      threads: 1,
       batchSize: 500,
       examplePer: 'reply',
       format: 'text',
@@ -134,6 +135,58 @@ describe('prepareDiscordDataset', () => {
     expect(train.size).toBeGreaterThan(5);
     expect(valid.size).toBeGreaterThan(5);
     for (const thread of valid) expect(train.has(thread)).toBe(false);
+  });
+
+  it('sends at least one thread with examples to valid, whatever strategy, threads or batch size', async () => {
+    // As on most servers: 40 messages nobody replied to, two conversations, and a self-reply that
+    // merges into one turn (no example). With a fraction of 0.3 the hash alone often sends neither
+    // conversation to valid.
+    const rows: RowSpec[] = [];
+    for (let t = 0; t < 40; t++)
+      rows.push({ id: String(9_000_000 + t), author: String(1 + (t % 5)), channel: '85' });
+    const thread = (root: number, authors: string[], name: string) =>
+      authors.forEach((author, i) =>
+        rows.push({
+          id: String(root + i),
+          parent: i === 0 ? null : String(root + i - 1),
+          author,
+          content: i === 0 ? name : `${name} reply ${i}`,
+          channel: '85',
+        }),
+      );
+    thread(9_100_000, ['1', '2', '3'], 'thread A');
+    thread(9_200_000, ['2', '3', '4'], 'thread B');
+    thread(9_300_000, ['4', '4'], 'thread C');
+    await insertRows(db.url, rows);
+    const point = (seed: string, root: number) => splitPoint(seed, String(root));
+    // A seed where no thread falls below 0.3 and the one without examples (C) has the smallest point.
+    let seed = '';
+    for (let i = 0; seed === ''; i++) {
+      const [a, b, c] = [9_100_000, 9_200_000, 9_300_000].map((root) => point(`s${i}`, root)) as [
+        number,
+        number,
+        number,
+      ];
+      if (Math.min(a, b, c) >= 0.3 && c < a && c < b) seed = `s${i}`;
+    }
+    const expected = point(seed, 9_100_000) < point(seed, 9_200_000) ? 'thread A' : 'thread B';
+    const options = { channels: ['85'], validFraction: 0.3, seed, speakerNames: 'none' as const };
+    const copy = await prepare(options);
+    expect([copy.train.records, copy.valid.records]).toEqual([1, 1]);
+    const valid = (await readLines(copy.valid.path)) as { messages: { content: string }[] }[];
+    expect(valid[0]!.messages[0]!.content).toMatch(new RegExp(`^${expected}\n`));
+    expect(copy.warnings).toEqual([]);
+    const naive = await prepare({
+      ...options,
+      strategy: 'naive',
+      threads: 2,
+      parallelMinMessages: 0,
+      batchSize: 1,
+    });
+    expect(naive.hashes).toEqual(copy.hashes);
+    // Nothing is forced at a fraction of 0.
+    const none = await prepare({ ...options, validFraction: 0 });
+    expect([none.train.records, none.valid.records]).toEqual([2, 0]);
   });
 
   it('turns reply cycles and dangling replies into roots, counted', async () => {
@@ -298,7 +351,7 @@ describe('prepareDiscordDataset', () => {
       train: join(out, 'train.jsonl'),
       valid: join(out, 'valid.jsonl'),
       channels: GENERATED,
-      maxWorkers: 2,
+      threads: 2,
       parallelMinMessages: 0,
       batchSize: 10,
       reporter,
@@ -314,7 +367,7 @@ describe('prepareDiscordDataset', () => {
       const error = await prepare().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SchemaError);
       expect((error as Error).message).toBe(
-        'the database has no column messages.author_nickname; create the schema with `discord-dataset init-db <db-url>` (or psql -f sql_scripts/discord_schema.sql)',
+        'the database has no column messages.author_nickname; create the schema with `discord-dataset init-db --db <url>` (or psql -f sql_scripts/discord_schema.sql)',
       );
     } finally {
       await sql(db.url, 'ALTER TABLE messages RENAME COLUMN nick TO author_nickname');

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidOptionError } from '@prepkit/bench-harness/errors';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, validateJsonl } from '../src/index.js';
+import { validateJsonl } from '../src/index.js';
 import type { Consumer } from '../src/index.js';
 import { tempDir } from './helpers.js';
 

@@ -1,14 +1,31 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { fraction, nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness';
-import type { BenchDatabaseOptions } from '../bench-database.js';
-import { UsageError } from '../errors.js';
-import type { GenerateToDatabaseOptions } from '../generate.js';
-import type { ImportOptions } from '../import.js';
-import { EXAMPLE_PER, OUTPUT_FORMATS, SPEAKER_NAMES, STRATEGIES } from '../prepare-options.js';
-import type { ExamplePer, OutputFormat, PrepareOptions, SpeakerNames, Strategy } from '../prepare-options.js';
-import type { Consumer } from '../validate.js';
-import { CONSUMERS } from '../validate.js';
+import { fraction, nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness/cli';
+import { UsageError } from '@prepkit/bench-harness/errors';
+import {
+  CONSUMERS,
+  DEFAULT_BENCH_DATABASE_OPTIONS,
+  DEFAULT_GENERATE_OPTIONS,
+  DEFAULT_IMPORT_OPTIONS,
+  DEFAULT_PREPARE_OPTIONS,
+  DEFAULT_VALIDATE_OPTIONS,
+  EXAMPLE_PER,
+  OUTPUT_FORMATS,
+  SPEAKER_NAMES,
+  STRATEGIES,
+} from '../index.js';
+import type {
+  BenchDatabaseOptions,
+  Consumer,
+  ExamplePer,
+  GenerateToDatabaseOptions,
+  ImportOptions,
+  OutputFormat,
+  PrepareOptions,
+  SpeakerNames,
+  Strategy,
+  ValidateOptions,
+} from '../index.js';
 import { TOOL } from '../version.js';
 
 /** Flags every command that reports shares. */
@@ -17,22 +34,31 @@ export interface OutputFlags {
   quiet: boolean;
 }
 
-/** A parsed command line: what to run, with the library's own option types. */
+/** What commander gives for the output flags: absent when not given. */
+type OutputFlagValues = Partial<OutputFlags>;
+
+/** `--json` and `--quiet` as given, false when not. */
+function outputFlags(o: OutputFlagValues): OutputFlags {
+  return { json: o.json === true, quiet: o.quiet === true };
+}
+
+/** A parsed command line: what to run, with the library's own option types (only what the user gave). */
 export type CliCommand =
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string }
   | ({ kind: 'init-db'; db: string; indexes: boolean } & OutputFlags)
   | ({ kind: 'import'; options: Omit<ImportOptions, 'reporter' | 'signal'> } & OutputFlags)
   | ({ kind: 'prepare'; options: Omit<PrepareOptions, 'reporter' | 'signal'> } & OutputFlags)
-  | ({ kind: 'validate'; files: string[]; consumers: Consumer[]; maxProblems: number } & OutputFlags)
+  | ({ kind: 'validate'; files: string[]; options: Omit<ValidateOptions, 'signal'> } & OutputFlags)
   | ({ kind: 'generate'; options: Omit<GenerateToDatabaseOptions, 'reporter' | 'signal'> } & OutputFlags)
-  | ({ kind: 'bench'; options: BenchDatabaseOptions } & OutputFlags);
+  | ({ kind: 'bench'; options: Omit<BenchDatabaseOptions, 'signal'> } & OutputFlags);
 
 const EXAMPLES = `
 Examples:
-  $ discord-dataset init-db postgresql://me@localhost/discord
-  $ discord-dataset import exports/*.json --db postgresql://me@localhost/discord
-  $ discord-dataset prepare postgresql://me@localhost/discord out/train.jsonl out/valid.jsonl
+  $ export DATABASE_URL=postgresql://me@localhost/discord
+  $ discord-dataset init-db
+  $ discord-dataset import exports/*.json
+  $ discord-dataset prepare out/train.jsonl out/valid.jsonl
   $ discord-dataset validate out/train.jsonl out/valid.jsonl
   $ discord-dataset generate --db postgresql://me@localhost/scratch --messages 100000
 
@@ -40,18 +66,22 @@ Leave the password out of URLs and set PGPASSWORD instead; no message ever shows
 
 const PREPARE_EXAMPLES = `
 Examples:
-  $ discord-dataset prepare postgresql://me@localhost/discord out/train.jsonl out/valid.jsonl
-  $ discord-dataset prepare $DB train.jsonl valid.jsonl --assistant-author 80351110224678912 --max-turns 12
-  $ discord-dataset prepare $DB train.jsonl valid.jsonl --example-per reply --format prompt-completion
-  $ discord-dataset prepare $DB train.jsonl valid.jsonl --channel 1069213455380336711 --since 2024-01-01 --json`;
+  $ discord-dataset prepare --db postgresql://me@localhost/discord out/train.jsonl out/valid.jsonl
+  $ discord-dataset prepare train.jsonl valid.jsonl --assistant-author 80351110224678912 --max-turns 12
+  $ discord-dataset prepare train.jsonl valid.jsonl --example-per reply --format prompt-completion
+  $ discord-dataset prepare train.jsonl valid.jsonl --channel 1069213455380336711 --since 2024-01-01 --json`;
 
 /**
  * Parses a command line (without `node` and the script) into a `CliCommand`. Pure: it prints
  * nothing and never exits; `--help` and `--version` come back as text, mistakes as `UsageError`.
+ * `env.DATABASE_URL` is the default of `--db`.
  */
-export function parseArgs(argv: readonly string[]): CliCommand {
+export function parseArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): CliCommand {
   let parsed: CliCommand | undefined;
-  const cli = quietProgram('discord-dataset', (message) => new UsageError(message));
+  const cli = quietProgram('discord-dataset');
   const program = cli.program
     .description('Discord history in PostgreSQL -> reply chains -> train/valid fine-tuning JSONL.')
     .version(`${TOOL.name} ${TOOL.version}`, '-V, --version')
@@ -59,108 +89,133 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     .addHelpText('after', EXAMPLES);
   const output = (command: Command): Command =>
     command
-      .option('--json', 'print one JSON object on stdout instead of the summary', false)
-      .option('-q, --quiet', 'no progress or summary on stderr', false);
+      .option('--json', 'print one JSON object on stdout instead of the summary')
+      .option('-q, --quiet', 'no progress or summary on stderr');
+  const database = (command: Command): Command =>
+    command.option('--db <url>', 'postgresql:// URL (default: $DATABASE_URL)');
+  const db = (flag: string | undefined): string => {
+    const url = flag ?? env.DATABASE_URL;
+    if (url === undefined || url === '')
+      throw new UsageError('no database: pass --db <url> or set DATABASE_URL');
+    return url;
+  };
+  const threads = (command: Command, what: string): Command =>
+    command
+      .addOption(new Option('--threads <n>', what).argParser(positiveInteger))
+      .addOption(new Option('--max-workers <n>').argParser(positiveInteger).hideHelp());
 
-  output(program.command('init-db').argument('<db-url>', 'postgresql:// URL'))
+  output(database(program.command('init-db')))
     .description('create the messages and channels tables and the indexes (sql_scripts/*.sql); idempotent')
     .option('--no-indexes', 'skip optimize_indexes.sql')
-    .action((db: string, o: { indexes: boolean; json: boolean; quiet: boolean }) => {
-      parsed = { kind: 'init-db', db, indexes: o.indexes, json: o.json, quiet: o.quiet };
+    .action((o: { db?: string; indexes: boolean } & OutputFlagValues) => {
+      parsed = { kind: 'init-db', db: db(o.db), indexes: o.indexes, ...outputFlags(o) };
     });
 
-  output(program.command('import').argument('<export.json...>', 'DiscordChatExporter JSON exports'))
+  output(database(program.command('import').argument('<export.json...>', 'DiscordChatExporter JSON exports')))
     .description(
       'import DiscordChatExporter JSON exports into messages (streaming; re-import updates, never duplicates)',
     )
-    .requiredOption('--db <url>', 'postgresql:// URL of a database set up with init-db')
-    .option('--batch-size <n>', 'messages per COPY batch (default 5000)', positiveInteger)
-    .action((files: string[], o: { db: string; batchSize?: number } & OutputFlags) => {
+    .option(
+      '--batch-size <n>',
+      `messages per COPY batch (default: ${DEFAULT_IMPORT_OPTIONS.batchSize})`,
+      positiveInteger,
+    )
+    .action((files: string[], o: { db?: string; batchSize?: number } & OutputFlagValues) => {
       parsed = {
         kind: 'import',
-        options: { db: o.db, files, ...defined({ batchSize: o.batchSize }) },
-        json: o.json,
-        quiet: o.quiet,
+        options: { db: db(o.db), files, ...defined({ batchSize: o.batchSize }) },
+        ...outputFlags(o),
       };
     });
 
+  const d = DEFAULT_PREPARE_OPTIONS;
   output(
-    program
-      .command('prepare')
-      .argument('<db-url>', 'postgresql:// URL')
-      .argument('<train.jsonl>', 'training output')
-      .argument('<valid.jsonl>', 'validation output'),
+    threads(
+      database(
+        program
+          .command('prepare')
+          .argument('<train.jsonl>', 'training output')
+          .argument('<valid.jsonl>', 'validation output'),
+      ),
+      'worker threads that format; 1 formats on the main thread (default: CPU count)',
+    ),
   )
     .description('build reply chains and write train/valid JSONL (atomically, with manifest.json)')
-    .addOption(new Option('--strategy <name>', 'how to read PostgreSQL').choices(STRATEGIES).default('copy'))
-    .option(
-      '--max-workers <n>',
-      'formatting threads; 1 formats on the main thread (default: CPU count)',
-      positiveInteger,
+    .addOption(
+      new Option('--strategy <name>', `how to read PostgreSQL (default: ${d.strategy})`).choices(STRATEGIES),
     )
-    .option('--batch-size <n>', 'examples per formatting task (default 1000)', positiveInteger)
+    .option('--batch-size <n>', `examples per formatting task (default: ${d.batchSize})`, positiveInteger)
     .option(
       '--parallel-min-messages <n>',
-      'use worker threads from this many messages on (default 250000)',
+      `use worker threads from this many messages on (default: ${d.parallelMinMessages})`,
       nonNegativeInteger,
     )
-    .option('--valid-fraction <f>', 'share of threads written to valid (default 0.05)', fraction)
-    .option('--seed <s>', 'seed of the train/valid split hash (default 0)')
-    .addOption(new Option('--format <name>', 'line format').choices(OUTPUT_FORMATS).default('messages'))
+    .option(
+      '--valid-fraction <f>',
+      `share of threads written to valid; at least one thread when two or more have examples (default: ${d.validFraction})`,
+      fraction,
+    )
+    .option('--seed <s>', `seed of the train/valid split hash (default: ${d.seed})`)
+    .addOption(new Option('--format <name>', `line format (default: ${d.format})`).choices(OUTPUT_FORMATS))
     .option('--assistant-author <id|name>', 'this author is the assistant; keep only chains ending with them')
-    .option('--min-turns <n>', 'fewest turns per example, after merging (default 2)', positiveInteger)
+    .option(
+      '--min-turns <n>',
+      `fewest turns per example, after merging (default: ${d.minTurns})`,
+      positiveInteger,
+    )
     .option('--max-turns <n>', 'keep the last N turns of each example', positiveInteger)
     .option(
       '--max-chars <n>',
       'drop the oldest turns until an example has at most N characters',
       positiveInteger,
     )
-    .option('--include-bots', 'keep messages written by bots', false)
-    .option('--channel <id>', 'only this channel (repeat, or comma-separate)', collect, [] as string[])
+    .option('--include-bots', 'keep messages written by bots')
+    .option('--channel <id>', 'only this channel (repeat, or comma-separate)', collect)
     .option('--since <date>', 'only messages at or after this date (ISO-8601)')
     .option('--until <date>', 'only messages before this date (ISO-8601)')
     .addOption(
-      new Option('--example-per <unit>', 'one example per thread leaf, or per reply')
-        .choices(EXAMPLE_PER)
-        .default('leaf'),
+      new Option(
+        '--example-per <unit>',
+        `one example per thread leaf, or per reply (default: ${d.examplePer})`,
+      ).choices(EXAMPLE_PER),
     )
     .addOption(
-      new Option('--speaker-names <style>', 'prefix user turns with "name: " or not')
-        .choices(SPEAKER_NAMES)
-        .default('prefix'),
+      new Option(
+        '--speaker-names <style>',
+        `prefix user turns with "name: " or not (default: ${d.speakerNames})`,
+      ).choices(SPEAKER_NAMES),
     )
     .option('--no-manifest', 'do not write manifest.json')
     .addHelpText('after', PREPARE_EXAMPLES)
-    .action((db: string, train: string, valid: string, o: PrepareFlags) => {
+    .action((train: string, valid: string, o: PrepareFlags) => {
       parsed = {
         kind: 'prepare',
         options: {
-          db,
+          db: db(o.db),
           train,
           valid,
-          strategy: o.strategy,
-          format: o.format,
-          examplePer: o.examplePer,
-          speakerNames: o.speakerNames,
-          includeBots: o.includeBots,
-          channels: o.channel,
-          manifest: o.manifest,
           ...defined({
-            maxWorkers: o.maxWorkers,
+            strategy: o.strategy,
+            threads: o.threads ?? o.maxWorkers,
             batchSize: o.batchSize,
             parallelMinMessages: o.parallelMinMessages,
             validFraction: o.validFraction,
             seed: o.seed,
+            format: o.format,
             assistantAuthor: o.assistantAuthor,
             minTurns: o.minTurns,
             maxTurns: o.maxTurns,
             maxChars: o.maxChars,
+            includeBots: o.includeBots,
+            channels: o.channel,
             since: o.since,
             until: o.until,
+            examplePer: o.examplePer,
+            speakerNames: o.speakerNames,
+            manifest: o.manifest ? undefined : false,
           }),
         },
-        json: o.json,
-        quiet: o.quiet,
+        ...outputFlags(o),
       };
     });
 
@@ -168,77 +223,100 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     .description(
       'check JSONL against OpenAI, mlx-lm and strict-alternation rules, with line numbers and statistics',
     )
-    .option('--consumers <list>', `rules to apply, comma-separated (${CONSUMERS.join(',')})`, consumerList)
-    .option('--max-problems <n>', 'problems to list (all are counted; default 100)', positiveInteger)
-    .action((files: string[], o: { consumers?: Consumer[]; maxProblems?: number } & OutputFlags) => {
+    .option(
+      '--consumers <list>',
+      `rules to apply, comma-separated (default: ${DEFAULT_VALIDATE_OPTIONS.consumers.join(',')})`,
+      consumerList,
+    )
+    .option(
+      '--max-problems <n>',
+      `problems to list; all are counted (default: ${DEFAULT_VALIDATE_OPTIONS.maxProblems})`,
+      positiveInteger,
+    )
+    .action((files: string[], o: { consumers?: Consumer[]; maxProblems?: number } & OutputFlagValues) => {
       parsed = {
         kind: 'validate',
         files,
-        consumers: o.consumers ?? [...CONSUMERS],
-        maxProblems: o.maxProblems ?? 100,
-        json: o.json,
-        quiet: o.quiet,
+        options: defined({ consumers: o.consumers, maxProblems: o.maxProblems }),
+        ...outputFlags(o),
       };
     });
 
-  output(program.command('generate'))
+  const g = DEFAULT_GENERATE_OPTIONS;
+  output(database(program.command('generate')))
     .description('generate a synthetic server into messages (deterministic per seed; loaded with COPY)')
-    .requiredOption('--db <url>', 'postgresql:// URL of a database set up with init-db')
     .requiredOption('--messages <n>', 'messages to generate', positiveInteger)
-    .option('--channels <n>', 'channels (default 8)', positiveInteger)
-    .option('--seed <s>', 'seed (default 0)')
-    .action((o: { db: string; messages: number; channels?: number; seed?: string } & OutputFlags) => {
+    .option('--channels <n>', `channels (default: ${g.channels})`, positiveInteger)
+    .option('--seed <s>', `seed (default: ${g.seed})`)
+    .action((o: { db?: string; messages: number; channels?: number; seed?: string } & OutputFlagValues) => {
       parsed = {
         kind: 'generate',
-        options: { db: o.db, messages: o.messages, ...defined({ channels: o.channels, seed: o.seed }) },
-        json: o.json,
-        quiet: o.quiet,
+        options: {
+          db: db(o.db),
+          messages: o.messages,
+          ...defined({ channels: o.channels, seed: o.seed }),
+        },
+        ...outputFlags(o),
       };
     });
 
-  output(program.command('bench').argument('<db-url>', 'postgresql:// URL'))
+  const b = DEFAULT_BENCH_DATABASE_OPTIONS;
+  output(threads(database(program.command('bench')), 'worker threads that format (default: CPU count)'))
     .description(
       'time the strategies on your database, read-only, check they agree, and list missing indexes',
     )
     .option(
       '--strategies <list>',
-      'comma-separated, baseline first (default cte,copy; naive is one query per message)',
+      `comma-separated, baseline first; naive is one query per message (default: ${b.strategies.join(',')})`,
       strategyList,
     )
-    .option('--repeats <n>', 'measured runs per strategy (default 1)', positiveInteger)
-    .option('--max-workers <n>', 'formatting threads', positiveInteger)
-    .option('--save', 'save the result under bench-results/', false)
+    .option('--repeats <n>', `measured runs per strategy (default: ${b.repeats})`, positiveInteger)
+    .option('--seed <s>', `seed of the train/valid split hash (default: ${d.seed})`)
+    .option('--save', 'save the result under bench-results/')
     .action(
       (
-        db: string,
-        o: { strategies?: Strategy[]; repeats?: number; maxWorkers?: number; save: boolean } & OutputFlags,
+        o: {
+          db?: string;
+          strategies?: Strategy[];
+          repeats?: number;
+          threads?: number;
+          maxWorkers?: number;
+          seed?: string;
+          save?: boolean;
+        } & OutputFlagValues,
       ) => {
         parsed = {
           kind: 'bench',
           options: {
-            db,
-            save: o.save,
-            ...defined({ strategies: o.strategies, repeats: o.repeats, maxWorkers: o.maxWorkers }),
+            db: db(o.db),
+            ...defined({
+              strategies: o.strategies,
+              repeats: o.repeats,
+              threads: o.threads ?? o.maxWorkers,
+              seed: o.seed,
+              save: o.save,
+            }),
           },
-          json: o.json,
-          quiet: o.quiet,
+          ...outputFlags(o),
         };
       },
     );
 
   const outcome = cli.parse(argv);
   if (outcome.kind !== 'parsed') return outcome;
-  return parsed ?? { kind: 'help', text: program.helpInformation() };
+  return parsed ?? { kind: 'help', text: cli.helpText() };
 }
 
-interface PrepareFlags extends OutputFlags {
-  strategy: Strategy;
-  format: OutputFormat;
-  examplePer: ExamplePer;
-  speakerNames: SpeakerNames;
-  includeBots: boolean;
-  channel: string[];
+interface PrepareFlags extends OutputFlagValues {
+  db?: string;
+  channel?: string[];
   manifest: boolean;
+  strategy?: Strategy;
+  format?: OutputFormat;
+  examplePer?: ExamplePer;
+  speakerNames?: SpeakerNames;
+  includeBots?: boolean;
+  threads?: number;
   maxWorkers?: number;
   batchSize?: number;
   parallelMinMessages?: number;
@@ -261,7 +339,7 @@ function defined<T extends Record<string, unknown>>(
   };
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   const ids = value
     .split(',')
     .map((v) => v.trim())

@@ -1,29 +1,21 @@
 import { RunReporter, formatCount } from '@prepkit/bench-harness';
-import { benchDatabase } from '../bench-database.js';
-import { ValidationFailedError } from '../errors.js';
-import { generateToDatabase } from '../generate.js';
-import { importExports } from '../import.js';
-import { prepareDiscordDataset } from '../prepare.js';
-import { initDatabase } from '../schema.js';
-import { validateJsonl } from '../validate.js';
-import type { Distribution, ValidationReport } from '../validate.js';
+import type { CliIo } from '@prepkit/bench-harness/cli';
+import {
+  ValidationFailedError,
+  benchDatabase,
+  generateToDatabase,
+  importExports,
+  initDatabase,
+  prepareDiscordDataset,
+  validateJsonl,
+} from '../index.js';
+import type { Distribution, ValidationReport } from '../index.js';
 import type { CliCommand, OutputFlags } from './args.js';
-
-/** Where a command writes, and how it learns of Ctrl-C. */
-export interface CliIo {
-  stdout: { write(chunk: string): unknown; isTTY?: boolean };
-  stderr: { write(chunk: string): unknown; isTTY?: boolean };
-  signal?: AbortSignal;
-}
 
 type RunnableCommand = Exclude<CliCommand, { kind: 'help' } | { kind: 'version' }>;
 
-/** Runs a parsed command through the public library API; throws what the library throws. */
-export async function runCommand(
-  command: RunnableCommand,
-  io: CliIo,
-  redact: (text: string) => string,
-): Promise<void> {
+/** Runs a parsed command through the public library API and reports; throws what the library throws. */
+export async function runCommand(command: RunnableCommand, io: CliIo): Promise<void> {
   const signal = io.signal;
   switch (command.kind) {
     case 'init-db': {
@@ -33,14 +25,14 @@ export async function runCommand(
       return;
     }
     case 'import':
-      await reported('import', command, io, redact, async (reporter) => {
+      await reported('import', command, io, async (reporter) => {
         const result = await importExports({ ...command.options, reporter, ...(signal ? { signal } : {}) });
         reporter.count('messages', result.messages);
         reporter.set('files', result.files);
       });
       return;
     case 'prepare':
-      await reported('prepare', command, io, redact, async (reporter) => {
+      await reported('prepare', command, io, async (reporter) => {
         const result = await prepareDiscordDataset({
           ...command.options,
           reporter,
@@ -67,7 +59,7 @@ export async function runCommand(
       });
       return;
     case 'generate':
-      await reported('generate', command, io, redact, async (reporter) => {
+      await reported('generate', command, io, async (reporter) => {
         const summary = await generateToDatabase({
           ...command.options,
           reporter,
@@ -79,8 +71,7 @@ export async function runCommand(
       return;
     case 'validate': {
       const report = await validateJsonl(command.files, {
-        consumers: command.consumers,
-        maxProblems: command.maxProblems,
+        ...command.options,
         ...(signal ? { signal } : {}),
       });
       if (command.json) io.stdout.write(`${JSON.stringify(report)}\n`);
@@ -89,7 +80,10 @@ export async function runCommand(
       return;
     }
     case 'bench': {
-      const { benchmark, missingIndexes } = await benchDatabase(command.options);
+      const { benchmark, missingIndexes } = await benchDatabase({
+        ...command.options,
+        ...(signal ? { signal } : {}),
+      });
       if (command.json) {
         io.stdout.write(`${JSON.stringify({ ...benchmark, missingIndexes })}\n`);
         return;
@@ -112,7 +106,6 @@ async function reported(
   name: string,
   flags: OutputFlags,
   io: CliIo,
-  redact: (text: string) => string,
   body: (reporter: RunReporter) => Promise<void>,
 ): Promise<void> {
   const reporter = new RunReporter({
@@ -126,8 +119,7 @@ async function reported(
     await body(reporter);
   } catch (error) {
     // With --json the failed report goes to stdout; otherwise main prints the one error line, no summary.
-    if (flags.json)
-      reporter.finish(new Error(redact(error instanceof Error ? error.message : String(error))));
+    if (flags.json) reporter.finish(error);
     throw error;
   }
   reporter.finish();

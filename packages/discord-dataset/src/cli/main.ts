@@ -1,12 +1,41 @@
-// The `discord-dataset` executable (bin/discord-dataset.js imports this module): runs the command
-// line and sets the exit code. Ctrl-C aborts the run, which removes its partial outputs and exits 130;
-// a second Ctrl-C kills the process at once.
-import { main } from './cli.js';
+import { reportFailure } from '@prepkit/bench-harness/cli';
+import { passwordOf, redact } from '@prepkit/bench-harness/redact';
+import type { CliIo } from '@prepkit/bench-harness/cli';
+import { parseArgs } from './args.js';
+import { runCommand } from './commands.js';
 
-const controller = new AbortController();
-process.once('SIGINT', () => controller.abort(new Error('SIGINT')));
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signal: controller.signal,
-});
+/**
+ * The command line: parses `argv`, runs the command through the library, reports, and returns the
+ * exit code: 0 done, 2 bad flags, input, schema or credentials, 1 an unexpected failure (a bug), 130
+ * interrupted (Ctrl-C or SIGTERM) after removing half-written files. Never exits the process; nothing
+ * it writes shows the password of a URL given in `argv` or `DATABASE_URL`.
+ *
+ * @example
+ * process.exitCode = await main(['validate', 'out/train.jsonl'], { stdout: process.stdout, stderr: process.stderr });
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const safe = masked(
+    io,
+    [...argv, io.env?.DATABASE_URL ?? ''].map((arg) => passwordOf(arg)),
+  );
+  try {
+    const command = parseArgs(argv, io.env);
+    if (command.kind === 'help' || command.kind === 'version') {
+      safe.stdout.write(command.text);
+      return 0;
+    }
+    await runCommand(command, safe);
+    return 0;
+  } catch (error) {
+    return reportFailure('discord-dataset', error, safe);
+  }
+}
+
+/** `io` with every secret masked in what is written to it: one place, whatever a message quotes. */
+function masked(io: CliIo, secrets: readonly (string | undefined)[]): CliIo {
+  const mask = (stream: CliIo['stderr']): CliIo['stderr'] => ({
+    write: (text: string) => stream.write(redact(text, secrets)),
+    ...(stream.isTTY === undefined ? {} : { isTTY: stream.isTTY }),
+  });
+  return { ...io, stdout: mask(io.stdout), stderr: mask(io.stderr) };
+}

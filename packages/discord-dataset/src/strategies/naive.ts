@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { describeFailure } from '@prepkit/db-cursors';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import { MessageTableBuilder } from '../message-table.js';
 import type { MessageRow, MessageTable } from '../message-table.js';
 import type { LoadContext, LoadStats } from './load-context.js';
