@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunReporter } from '@prepkit/bench-harness';
 import { openDuckDB } from '@prepkit/db-cursors';
 import { ArrayRecordReader } from '@prepkit/record-io';
 import { ProbeRowsInputError, buildProbeRows, generateMeasurements, splitOf } from '../src/index.js';
@@ -209,9 +210,24 @@ describe('buildProbeRows on bad input', () => {
   it('leaves no output file behind when interrupted', async () => {
     const controller = new AbortController();
     const output = join(dir, 'interrupted');
-    const run = buildProbeRows({ input, output, mode: 'sequential', signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('interrupted')), 150);
+    // Abort on the first progress line of the encode phase: records are being written, however slow the machine.
+    let encodeProgressLines = 0;
+    const reporter = new RunReporter({
+      name: 'interrupted build',
+      progress: 'lines',
+      progressIntervalMs: 0,
+      stderr: {
+        write(line: string) {
+          if (line.startsWith('encode:') && encodeProgressLines++ === 0)
+            controller.abort(new Error('interrupted'));
+          return true;
+        },
+      },
+    });
+    const run = buildProbeRows({ input, output, mode: 'sequential', signal: controller.signal, reporter });
     await expect(run).rejects.toThrow('interrupted');
-    expect((await readdir(output)).filter((f) => !f.startsWith('.'))).toEqual([]);
-  }, 60_000);
+    expect(encodeProgressLines).toBeGreaterThan(0);
+    // Nor hidden temporaries: the writers and the scratch folder are removed too.
+    expect(await readdir(output)).toEqual([]);
+  });
 });
