@@ -69,7 +69,7 @@ await runBenchScript(
             baseline: 'naive',
             warmup: flags.warmup ?? (messages >= 100_000 ? 0 : 1),
             repeats: flags.repeats ?? (flags.quick || messages >= 100_000 ? 1 : 3),
-            params: { messages, seed: 'bench', workers: 'default (os.availableParallelism())' },
+            params: { messages, seed: 'bench', threads: 'default (os.availableParallelism())' },
             noSave: flags.noSave,
             ...(flags.variants === undefined ? {} : { only: flags.variants }),
           });
@@ -105,10 +105,11 @@ async function millionMessages(serverUrl: string, json: boolean): Promise<string
     process.stderr.write('generating 1M messages…\n');
     await lib.generateToDatabase({ db: database.url, messages, seed: 'bench' });
     const bin = join(packageDir, 'bin', 'discord-dataset.js');
-    const command = built ? [bin] : ['--import', 'tsx', join(packageDir, 'src', 'cli', 'main.ts')];
+    const command = built ? [bin] : ['--import', 'tsx', join(packageDir, 'src', 'cli', 'run.ts')];
     const args = [
       ...command,
       'prepare',
+      '--db',
       database.url,
       join(out, 'train.jsonl'),
       join(out, 'valid.jsonl'),

@@ -192,7 +192,7 @@ describe('importExports', () => {
     try {
       const error = await importExports({ db: db.url, files: [path] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SchemaError);
-      expect((error as Error).message).toMatch(/no table "channels".*discord-dataset init-db <db-url>/);
+      expect((error as Error).message).toMatch(/no table "channels".*discord-dataset init-db --db <url>/);
     } finally {
       await sql(db.url, 'ALTER TABLE channels_away RENAME TO channels');
     }
