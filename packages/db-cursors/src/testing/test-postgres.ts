@@ -8,7 +8,7 @@ import pg from 'pg';
 import { TestDatabaseError } from '../errors.js';
 import { quoteIdentifier } from '../identifiers.js';
 import { loadEmbeddedPostgres } from './load-embedded-postgres.js';
-import { passwordOf, redact } from '../redact.js';
+import { passwordOf, redact } from '@prepkit/bench-harness/redact';
 
 /** The environment variable that points tests at an existing server instead of starting one. */
 export const TEST_DATABASE_URL_VARIABLE = 'PREPKIT_TEST_DATABASE_URL';
