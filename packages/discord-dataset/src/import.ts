@@ -57,6 +57,8 @@ export async function importExports(options: ImportOptions): Promise<ImportResul
   }
   if (options.files.length === 0) throw new InvalidOptionError('options.files must name at least one export');
   const reporter = options.reporter ?? noProgress;
+  // A mistyped path is reported before any connection is made.
+  for (const file of options.files) if (typeof file === 'string') await assertReadable(file);
   const db = await openDatabase(options.db, 'import');
   try {
     await requireColumns(db.pool, 'messages', WRITE_COLUMNS);
@@ -67,7 +69,6 @@ export async function importExports(options: ImportOptions): Promise<ImportResul
       const name = typeof file === 'string' ? file : file.name;
       const source = typeof file === 'string' ? file : file.source;
       throwIfAborted(options.signal, 'import');
-      if (typeof file === 'string') await assertReadable(file);
       const imported = await reporter.phase(
         `import ${name}`,
         (phase) =>
