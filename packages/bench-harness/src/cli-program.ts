@@ -111,11 +111,16 @@ export async function runCli(load: () => Promise<{ main: CliMain }>): Promise<vo
 /**
  * The one catch block of every CLI: writes one line for `error` to stderr (`name: what is wrong`; a stack only
  * for a bug) and returns the exit code for it (see `exitCodeFor`). An aborted run is reported as interrupted,
- * whatever the abort made the work throw.
+ * whatever the abort made the work throw, followed by `afterInterrupt`: what the user finds on disk.
  */
-export function reportFailure(name: string, error: unknown, io: CliIo): number {
+export function reportFailure(
+  name: string,
+  error: unknown,
+  io: CliIo,
+  afterInterrupt = 'no output was left behind',
+): number {
   const code = io.signal?.aborted === true ? 130 : exitCodeFor(error);
-  if (code === 130) io.stderr.write(`${name}: interrupted; no output was left behind\n`);
+  if (code === 130) io.stderr.write(`${name}: interrupted; ${afterInterrupt}\n`);
   else if (code === 2) io.stderr.write(`${name}: ${oneLine(describeError(error))}\n`);
   else
     io.stderr.write(

@@ -71,4 +71,14 @@ describe('reportFailure', () => {
     ).toBe(130);
     expect(text()).toBe('tool: interrupted; no output was left behind\n');
   });
+
+  it('says after an interrupt what the command keeps, when the caller says so', () => {
+    const { io, text } = capture();
+    const controller = new AbortController();
+    controller.abort();
+    expect(
+      reportFailure('tool', new Error('x'), { ...io, signal: controller.signal }, 'rows so far are kept'),
+    ).toBe(130);
+    expect(text()).toBe('tool: interrupted; rows so far are kept\n');
+  });
 });

@@ -171,6 +171,8 @@ describe('embeddings CLI', () => {
       signal: AbortSignal.abort(new Error('interrupted')),
     });
     expect(code).toBe(130);
-    expect(stderr).toBe('embeddings: interrupted; no output was left behind\n');
+    expect(stderr).toBe(
+      'embeddings: interrupted; rows embedded so far are kept and a new run finishes the rest\n',
+    );
   });
 });

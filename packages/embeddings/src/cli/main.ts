@@ -11,8 +11,10 @@ import type { Reporting } from './parse-args.js';
  * unexpected failure, 130 interrupted (Ctrl-C; rows committed so far stay, the rest are pending for the next run).
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let afterInterrupt: string | undefined;
   try {
     const parsed = parseArgs(argv, io.env);
+    if (parsed.command === 'run') afterInterrupt = INTERRUPTED_RUN;
     const signal = io.signal;
     switch (parsed.command) {
       case 'help':
@@ -75,9 +77,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
     }
   } catch (error) {
-    return reportFailure('embeddings', error, io);
+    return reportFailure('embeddings', error, io, afterInterrupt);
   }
 }
+
+// An interrupted `run` keeps the rows it committed; the other commands leave nothing behind.
+const INTERRUPTED_RUN = 'rows embedded so far are kept and a new run finishes the rest';
 
 function runReporter(name: string, reporting: Reporting, io: CliIo): RunReporter {
   return new RunReporter({ name, ...reporting, stderr: io.stderr, stdout: io.stdout });

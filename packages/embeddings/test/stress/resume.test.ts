@@ -125,7 +125,7 @@ describe('kill and resume', () => {
     child.process.kill('SIGINT');
     const stopped = await child.exit;
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.stderr).toMatch(/^embeddings: interrupted/);
+    expect(stopped.stderr).toMatch(/^embeddings: interrupted; rows embedded so far are kept/m);
     const [held] = await query<{ n: string }>(
       db.url,
       'SELECT count(*) AS n FROM interrupted_embedding_claims',
