@@ -48,3 +48,14 @@ function wholeNumber(value: string): number | undefined {
   const n = Number(trimmed.replaceAll('_', ''));
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/** How a command reports: one JSON object on stdout (`--json`), or nothing but errors (`-q, --quiet`). */
+export interface ReportFlags {
+  readonly json: boolean;
+  readonly quiet: boolean;
+}
+
+/** `--json` and `--quiet` from commander's option values: false when not given. */
+export function reportFlags(values: { readonly json?: unknown; readonly quiet?: unknown }): ReportFlags {
+  return { json: values.json === true, quiet: values.quiet === true };
+}

@@ -2,4 +2,12 @@
 // parsers, the one catch block). Errors and exit codes: `@prepkit/bench-harness/errors`.
 export { quietProgram, reportFailure, runCli, runInterruptible } from './cli-program.js';
 export type { CliIo, CliMain, CommandLineOutcome, QuietProgram } from './cli-program.js';
-export { fraction, integer, nonNegativeInteger, positiveInteger, positiveNumber } from './cli-args.js';
+export {
+  fraction,
+  integer,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+  reportFlags,
+} from './cli-args.js';
+export type { ReportFlags } from './cli-args.js';

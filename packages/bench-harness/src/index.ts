@@ -1,5 +1,7 @@
 export { RunReporter, formatRunSummary } from './run-reporter.js';
 export type { Phase, PhaseOptions, PhaseReport, RunReport, RunReporterOptions } from './run-reporter.js';
+export { PhaseLog } from './phase-log.js';
+export type { PhaseRunner, PhaseTiming } from './phase-log.js';
 export { chooseProgressMode } from './progress.js';
 export type { ProgressMode, ProgressTarget } from './progress.js';
 export { runBenchmark } from './benchmark-runner.js';

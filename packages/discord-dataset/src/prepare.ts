@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { PhaseLog } from '@prepkit/bench-harness';
 import { MANIFEST_FILE, openAtomicFile, writeManifest } from '@prepkit/record-io';
 import type { ManifestPhase } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
@@ -10,8 +11,7 @@ import { formatBatch } from './format-batch.js';
 import type { FormatResult, FormatTask } from './format-batch.js';
 import { resolvePrepareOptions } from './prepare-options.js';
 import type { PrepareOptions, ResolvedPrepareOptions } from './prepare-options.js';
-import type { PhaseProgress, ProgressReporter } from './progress.js';
-import { noProgress } from './progress.js';
+import type { PhaseProgress } from './progress.js';
 import { buildReplyForest } from './reply-forest.js';
 import { loadMessages, readQuery } from './strategies/index.js';
 import { guaranteedValidationThread } from './valid-guarantee.js';
@@ -62,8 +62,7 @@ export interface PrepareResult {
 export async function prepareDiscordDataset(options: PrepareOptions): Promise<PrepareResult> {
   const resolved = resolvePrepareOptions(options);
   const signal = options.signal;
-  const phases: ManifestPhase[] = [];
-  const reporter = timed(options.reporter ?? noProgress, phases);
+  const reporter = new PhaseLog(options.reporter);
   throwIfAborted(signal, 'prepare');
   const db = await openDatabase(resolved.db, 'prepare', { readOnly: resolved.readOnly });
   let pool: WorkerPool<FormatTask, FormatResult> | undefined;
@@ -131,7 +130,7 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       workers: pool?.threads ?? 1,
       manifests: [],
       warnings,
-      phases,
+      phases: reporter.phases,
     };
     const manifests = resolved.manifest ? await writeManifests(resolved, db.safeUrl, result) : [];
     return { ...result, manifests };
@@ -239,31 +238,4 @@ async function writeManifests(
     paths.push(join(dir, MANIFEST_FILE));
   }
   return paths;
-}
-
-/** Wraps a reporter so that each phase's wall time and item count also land in `phases` (for the manifest). */
-function timed(reporter: ProgressReporter, phases: ManifestPhase[]): ProgressReporter {
-  return {
-    async phase(name, body, options) {
-      const start = performance.now();
-      let items = 0;
-      try {
-        return await reporter.phase(
-          name,
-          (phase) =>
-            body({
-              setTotal: (n) => phase.setTotal(n),
-              advance: (n = 1) => {
-                items += n;
-                phase.advance(n);
-              },
-              count: (counter, n) => phase.count(counter, n),
-            }),
-          options,
-        );
-      } finally {
-        phases.push({ name, wallMs: performance.now() - start, items, unit: options?.unit ?? 'items' });
-      }
-    },
-  };
 }

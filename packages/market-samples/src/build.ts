@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RunReporter } from '@prepkit/bench-harness';
-import type { PhaseOptions, Phase } from '@prepkit/bench-harness';
+import { PhaseLog, RunReporter } from '@prepkit/bench-harness';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import { MANIFEST_FILE, openParquetWriter, writeManifest } from '@prepkit/record-io';
-import type { ManifestPhase } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { MarketSamplesInputError } from './errors.js';
 import { loadMarket } from './load-market.js';
@@ -72,8 +70,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
   const seed = c.seed;
   const report =
     c.reporter ?? new RunReporter({ name: 'market-samples build', quiet: true, progress: 'none' });
-  const phases: ManifestPhase[] = [];
-  const phase = timedPhases(report, phases);
+  const log = new PhaseLog(report);
   const dir = resolve(c.dataDir);
   const samplesPath = resolve(dir, samplesFileName(c, n));
   const scalerPath = resolve(dir, c.scalerFilename);
@@ -84,7 +81,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
     }
   }
   const shape = sampleShape(c);
-  const market = await phase('load and clean', () => loadMarket(c), { unit: 'tickers' });
+  const market = await log.phase('load and clean', () => loadMarket(c), { unit: 'tickers' });
   const tickerNames = market.tickers.map((t) => t.ticker);
   for (const t of market.tickers) {
     report.count('bars_read', t.cleaning.inputRows);
@@ -94,7 +91,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
     }
     if (t.skipped !== null) report.count('tickers_skipped');
   }
-  const plan = await phase('split and fit scaler', () => {
+  const plan = await log.phase('split and fit scaler', () => {
     const cuts = splitCuts(market.data, c);
     const splits = market.data.tickers.map((_, k) => tickerSplit(market.data, shape, cuts, c.gapBars, k));
     const active = splits.flatMap((s, k) => (rangeSize(s.fit) > 1 ? [k] : []));
@@ -143,7 +140,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
   await mkdir(dir, { recursive: true });
   const perSplit = [0, 0, 0];
   const timing = { computeMs: 0, writeWaitMs: 0 };
-  const written = await phase(
+  const written = await log.phase(
     'samples',
     async (phase) => {
       phase.setTotal(n);
@@ -178,7 +175,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
     },
     { unit: 'samples' },
   );
-  await phase('scaler', () => writeScaler(scalerPath, plan.scaler), { unit: 'files' });
+  await log.phase('scaler', () => writeScaler(scalerPath, plan.scaler), { unit: 'files' });
   // Last: a manifest in the directory says the samples and scaler beside it are complete.
   const manifestPath = resolve(dir, MANIFEST_FILE);
   await report.phase('manifest', () =>
@@ -187,7 +184,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
       config: { ...runConfig(c), tickers: tickerNames },
       inputs: market.tickers.map((t) => t.file),
       outputs: [{ path: samplesPath, records: written.records }, scalerPath],
-      phases,
+      phases: log.phases,
     }),
   );
   // The stages overlap: chunks are computed on workers while earlier row groups are encoded.
@@ -273,25 +270,6 @@ function summarise(
 /** The options a run used, for its manifest: without the signal and reporter, which are not configuration. */
 function runConfig(c: Readonly<ResolvedBuildSamplesOptions>): Record<string, unknown> {
   return { ...c, signal: undefined, reporter: undefined };
-}
-
-/**
- * The reporter's `phase`, also keeping each phase's wall time for the manifest (the reporter hands out
- * its phases only when the run finishes, after the manifest is written).
- */
-function timedPhases(report: RunReporter, phases: ManifestPhase[]) {
-  return async <T>(
-    name: string,
-    body: (phase: Phase) => Promise<T> | T,
-    options: PhaseOptions = {},
-  ): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await report.phase(name, body, options);
-    } finally {
-      phases.push({ name, wallMs: performance.now() - started });
-    }
-  };
 }
 
 function snake(key: string): string {

@@ -1,6 +1,6 @@
-import type { Phase, PhaseOptions, RunReporter } from '@prepkit/bench-harness';
+import type { PhaseLog } from '@prepkit/bench-harness';
 import type { DuckDB } from '@prepkit/db-cursors';
-import type { ArrayRecordWriter, ManifestPhase } from '@prepkit/record-io';
+import type { ArrayRecordWriter } from '@prepkit/record-io';
 import type { ResolvedBuildOptions } from './build-options.js';
 import type { InputSchema } from './input-schema.js';
 import type { PartitionTask } from './partition-task.js';
@@ -67,43 +67,4 @@ export function partitionTask(c: BuildContext, source: PartitionTask['source']):
     seed: c.o.seed,
     testFraction: c.o.testFraction,
   };
-}
-
-/**
- * Runs phases through the reporter and keeps their wall time and item count for the manifest
- * (a RunReporter hands its phases out only in `finish()`, which the CLI calls after the manifest is written).
- */
-export class PhaseLog {
-  readonly #reporter: RunReporter;
-  readonly #phases: ManifestPhase[] = [];
-
-  constructor(reporter: RunReporter) {
-    this.#reporter = reporter;
-  }
-
-  get phases(): readonly ManifestPhase[] {
-    return this.#phases;
-  }
-
-  async run<T>(name: string, body: (phase: Phase) => Promise<T> | T, options: PhaseOptions = {}): Promise<T> {
-    let items = 0;
-    const start = performance.now();
-    try {
-      return await this.#reporter.phase(
-        name,
-        (phase) =>
-          body({
-            setTotal: (total) => phase.setTotal(total),
-            advance: (n = 1) => {
-              items += n;
-              phase.advance(n);
-            },
-            count: (counter, n) => phase.count(counter, n),
-          }),
-        options,
-      );
-    } finally {
-      this.#phases.push({ name, wallMs: performance.now() - start, items, unit: options.unit ?? 'items' });
-    }
-  }
 }

@@ -19,7 +19,7 @@ export async function buildPartitioned(c: BuildContext): Promise<Totals> {
     threads: c.o.threads,
   });
   const totals = emptyTotals();
-  await c.phases.run(
+  await c.phases.phase(
     'encode',
     async (phase) => {
       phase.setTotal(c.totalRows);

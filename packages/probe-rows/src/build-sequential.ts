@@ -17,7 +17,7 @@ export async function buildSequential(c: BuildContext): Promise<Totals> {
   const encoder = new IpcRecordEncoder(c.schema.columns);
   const perProbe = `SELECT ${selectList(c.schema)} FROM ${c.source} WHERE ${key} = $${c.params.length + 1} ORDER BY ${orderList(c.schema)}`;
   const totals = emptyTotals();
-  await c.phases.run(
+  await c.phases.phase(
     'encode',
     async (phase) => {
       phase.setTotal(keys.length);

@@ -13,7 +13,7 @@ import { orderList, selectList } from './sorted-sql.js';
 export async function streamingPartitions(c: BuildContext): Promise<PartitionTask[]> {
   const sorted = join(c.scratch, 'sorted.parquet');
   const key = quoteIdentifier(c.schema.groupBy);
-  await c.phases.run('sort', async () => {
+  await c.phases.phase('sort', async () => {
     await c.db.run(
       `COPY (SELECT ${selectList(c.schema)} FROM ${c.source} WHERE ${key} IS NOT NULL ORDER BY ${orderList(c.schema)}) ` +
         `TO '${sorted.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 65536)`,
@@ -22,7 +22,7 @@ export async function streamingPartitions(c: BuildContext): Promise<PartitionTas
   });
   // Partition ends at probe boundaries, about partitionRows apart: the last probe whose running row
   // count falls in each multiple of partitionRows. Computed in DuckDB, so only the ends come back.
-  const ends = await c.phases.run('plan', () =>
+  const ends = await c.phases.phase('plan', () =>
     c.db.rows(
       `WITH counts AS (SELECT ${key} AS k, count(*) AS n FROM read_parquet($1) GROUP BY k),
             running AS (SELECT sum(n) OVER (ORDER BY k ASC NULLS LAST ROWS UNBOUNDED PRECEDING) AS upto FROM counts)

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { RunReporter } from '@prepkit/bench-harness';
+import { PhaseLog, RunReporter } from '@prepkit/bench-harness';
 import { AbortedError } from '@prepkit/bench-harness/errors';
 import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
 import { ArrayRecordWriter, MANIFEST_FILE, shardNames, writeManifest } from '@prepkit/record-io';
-import { PhaseLog } from './build-context.js';
 import type { BuildContext, Writers } from './build-context.js';
 import { manifestConfig, resolveBuildOptions, writerOptionsFor } from './build-options.js';
 import type { BuildOptions, ResolvedBuildOptions } from './build-options.js';

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { fraction, nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness/cli';
+import {
+  fraction,
+  nonNegativeInteger,
+  positiveInteger,
+  quietProgram,
+  reportFlags,
+} from '@prepkit/bench-harness/cli';
+import type { ReportFlags } from '@prepkit/bench-harness/cli';
 import { UsageError } from '@prepkit/bench-harness/errors';
 import {
   CONSUMERS,
@@ -28,30 +35,16 @@ import type {
 } from '../index.js';
 import { TOOL } from '../version.js';
 
-/** Flags every command that reports shares. */
-export interface OutputFlags {
-  json: boolean;
-  quiet: boolean;
-}
-
-/** What commander gives for the output flags: absent when not given. */
-type OutputFlagValues = Partial<OutputFlags>;
-
-/** `--json` and `--quiet` as given, false when not. */
-function outputFlags(o: OutputFlagValues): OutputFlags {
-  return { json: o.json === true, quiet: o.quiet === true };
-}
-
 /** A parsed command line: what to run, with the library's own option types (only what the user gave). */
 export type CliCommand =
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string }
-  | ({ kind: 'init-db'; db: string; indexes: boolean } & OutputFlags)
-  | ({ kind: 'import'; options: Omit<ImportOptions, 'reporter' | 'signal'> } & OutputFlags)
-  | ({ kind: 'prepare'; options: Omit<PrepareOptions, 'reporter' | 'signal'> } & OutputFlags)
-  | ({ kind: 'validate'; files: string[]; options: Omit<ValidateOptions, 'signal'> } & OutputFlags)
-  | ({ kind: 'generate'; options: Omit<GenerateToDatabaseOptions, 'reporter' | 'signal'> } & OutputFlags)
-  | ({ kind: 'bench'; options: Omit<BenchDatabaseOptions, 'signal'> } & OutputFlags);
+  | ({ kind: 'init-db'; db: string; indexes: boolean } & ReportFlags)
+  | ({ kind: 'import'; options: Omit<ImportOptions, 'reporter' | 'signal'> } & ReportFlags)
+  | ({ kind: 'prepare'; options: Omit<PrepareOptions, 'reporter' | 'signal'> } & ReportFlags)
+  | ({ kind: 'validate'; files: string[]; options: Omit<ValidateOptions, 'signal'> } & ReportFlags)
+  | ({ kind: 'generate'; options: Omit<GenerateToDatabaseOptions, 'reporter' | 'signal'> } & ReportFlags)
+  | ({ kind: 'bench'; options: Omit<BenchDatabaseOptions, 'signal'> } & ReportFlags);
 
 const EXAMPLES = `
 Examples:
@@ -107,8 +100,8 @@ export function parseArgs(
   output(database(program.command('init-db')))
     .description('create the messages and channels tables and the indexes (sql_scripts/*.sql); idempotent')
     .option('--no-indexes', 'skip optimize_indexes.sql')
-    .action((o: { db?: string; indexes: boolean } & OutputFlagValues) => {
-      parsed = { kind: 'init-db', db: db(o.db), indexes: o.indexes, ...outputFlags(o) };
+    .action((o: { db?: string; indexes: boolean } & Partial<ReportFlags>) => {
+      parsed = { kind: 'init-db', db: db(o.db), indexes: o.indexes, ...reportFlags(o) };
     });
 
   output(database(program.command('import').argument('<export.json...>', 'DiscordChatExporter JSON exports')))
@@ -120,11 +113,11 @@ export function parseArgs(
       `messages per COPY batch (default: ${DEFAULT_IMPORT_OPTIONS.batchSize})`,
       positiveInteger,
     )
-    .action((files: string[], o: { db?: string; batchSize?: number } & OutputFlagValues) => {
+    .action((files: string[], o: { db?: string; batchSize?: number } & Partial<ReportFlags>) => {
       parsed = {
         kind: 'import',
         options: { db: db(o.db), files, ...defined({ batchSize: o.batchSize }) },
-        ...outputFlags(o),
+        ...reportFlags(o),
       };
     });
 
@@ -215,7 +208,7 @@ export function parseArgs(
             manifest: o.manifest ? undefined : false,
           }),
         },
-        ...outputFlags(o),
+        ...reportFlags(o),
       };
     });
 
@@ -233,12 +226,12 @@ export function parseArgs(
       `problems to list; all are counted (default: ${DEFAULT_VALIDATE_OPTIONS.maxProblems})`,
       positiveInteger,
     )
-    .action((files: string[], o: { consumers?: Consumer[]; maxProblems?: number } & OutputFlagValues) => {
+    .action((files: string[], o: { consumers?: Consumer[]; maxProblems?: number } & Partial<ReportFlags>) => {
       parsed = {
         kind: 'validate',
         files,
         options: defined({ consumers: o.consumers, maxProblems: o.maxProblems }),
-        ...outputFlags(o),
+        ...reportFlags(o),
       };
     });
 
@@ -248,17 +241,19 @@ export function parseArgs(
     .requiredOption('--messages <n>', 'messages to generate', positiveInteger)
     .option('--channels <n>', `channels (default: ${g.channels})`, positiveInteger)
     .option('--seed <s>', `seed (default: ${g.seed})`)
-    .action((o: { db?: string; messages: number; channels?: number; seed?: string } & OutputFlagValues) => {
-      parsed = {
-        kind: 'generate',
-        options: {
-          db: db(o.db),
-          messages: o.messages,
-          ...defined({ channels: o.channels, seed: o.seed }),
-        },
-        ...outputFlags(o),
-      };
-    });
+    .action(
+      (o: { db?: string; messages: number; channels?: number; seed?: string } & Partial<ReportFlags>) => {
+        parsed = {
+          kind: 'generate',
+          options: {
+            db: db(o.db),
+            messages: o.messages,
+            ...defined({ channels: o.channels, seed: o.seed }),
+          },
+          ...reportFlags(o),
+        };
+      },
+    );
 
   const b = DEFAULT_BENCH_DATABASE_OPTIONS;
   output(threads(database(program.command('bench')), 'worker threads that format (default: CPU count)'))
@@ -283,7 +278,7 @@ export function parseArgs(
           maxWorkers?: number;
           seed?: string;
           save?: boolean;
-        } & OutputFlagValues,
+        } & Partial<ReportFlags>,
       ) => {
         parsed = {
           kind: 'bench',
@@ -297,7 +292,7 @@ export function parseArgs(
               save: o.save,
             }),
           },
-          ...outputFlags(o),
+          ...reportFlags(o),
         };
       },
     );
@@ -307,7 +302,7 @@ export function parseArgs(
   return parsed ?? { kind: 'help', text: cli.helpText() };
 }
 
-interface PrepareFlags extends OutputFlagValues {
+interface PrepareFlags extends Partial<ReportFlags> {
   db?: string;
   channel?: string[];
   manifest: boolean;

@@ -10,7 +10,8 @@ import {
   validateJsonl,
 } from '../index.js';
 import type { Distribution, ValidationReport } from '../index.js';
-import type { CliCommand, OutputFlags } from './args.js';
+import type { ReportFlags } from '@prepkit/bench-harness/cli';
+import type { CliCommand } from './args.js';
 
 type RunnableCommand = Exclude<CliCommand, { kind: 'help' } | { kind: 'version' }>;
 
@@ -104,7 +105,7 @@ export async function runCommand(command: RunnableCommand, io: CliIo): Promise<v
 /** Runs `body` under a RunReporter that shows progress and ends with a summary or `--json` report. */
 async function reported(
   name: string,
-  flags: OutputFlags,
+  flags: ReportFlags,
   io: CliIo,
   body: (reporter: RunReporter) => Promise<void>,
 ): Promise<void> {

@@ -1,10 +1,9 @@
 import { RunReporter, formatCount, formatDuration } from '@prepkit/bench-harness';
 import { reportFailure } from '@prepkit/bench-harness/cli';
-import type { CliIo } from '@prepkit/bench-harness/cli';
+import type { CliIo, ReportFlags } from '@prepkit/bench-harness/cli';
 import { embedTable, embeddingStatus, generateTexts, makeTestModel, searchTable } from '../index.js';
 import type { EmbedTableResult, TableStatus, TestModelInfo } from '../index.js';
 import { parseArgs } from './parse-args.js';
-import type { Reporting } from './parse-args.js';
 
 /**
  * Runs the CLI and returns its exit code: 0 done, 2 bad arguments, input, model or connection, 1 an
@@ -84,7 +83,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 // An interrupted `run` keeps the rows it committed; the other commands leave nothing behind.
 const INTERRUPTED_RUN = 'rows embedded so far are kept and a new run finishes the rest';
 
-function runReporter(name: string, reporting: Reporting, io: CliIo): RunReporter {
+function runReporter(name: string, reporting: ReportFlags, io: CliIo): RunReporter {
   return new RunReporter({ name, ...reporting, stderr: io.stderr, stdout: io.stdout });
 }
 

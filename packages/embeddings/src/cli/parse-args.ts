@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness/cli';
+import { nonNegativeInteger, positiveInteger, quietProgram, reportFlags } from '@prepkit/bench-harness/cli';
+import type { ReportFlags } from '@prepkit/bench-harness/cli';
 import { UsageError } from '@prepkit/bench-harness/errors';
 import {
   DEFAULT_EMBED_TABLE_OPTIONS,
@@ -20,18 +21,12 @@ import type {
 } from '../index.js';
 import { PACKAGE_VERSION } from '../version.js';
 
-/** How a command reports: one JSON object on stdout, or nothing but errors. */
-export interface Reporting {
-  readonly json: boolean;
-  readonly quiet: boolean;
-}
-
 export type ParsedCommand =
-  | ({ readonly command: 'make-test-model'; readonly options: MakeTestModelOptions } & Reporting)
-  | ({ readonly command: 'run'; readonly options: EmbedTableOptions } & Reporting)
+  | ({ readonly command: 'make-test-model'; readonly options: MakeTestModelOptions } & ReportFlags)
+  | ({ readonly command: 'run'; readonly options: EmbedTableOptions } & ReportFlags)
   | { readonly command: 'status'; readonly options: StatusOptions; readonly json: boolean }
   | { readonly command: 'search'; readonly options: SearchOptions; readonly json: boolean }
-  | ({ readonly command: 'generate'; readonly options: GenerateOptions } & Reporting)
+  | ({ readonly command: 'generate'; readonly options: GenerateOptions } & ReportFlags)
   | { readonly command: 'help'; readonly text: string };
 
 const EXAMPLES = `
@@ -85,7 +80,7 @@ export function parseArgs(
       const o = given(command);
       parsed = {
         command: 'make-test-model',
-        ...reporting(o),
+        ...reportFlags(o),
         options: {
           output: o.output as string,
           preset: o.preset as TestModelPresetName | undefined,
@@ -151,7 +146,7 @@ export function parseArgs(
       const o = given(command);
       parsed = {
         command: 'run',
-        ...reporting(o),
+        ...reportFlags(o),
         options: {
           ...targetOptions(o),
           db: database(o),
@@ -220,7 +215,7 @@ export function parseArgs(
       const o = given(command);
       parsed = {
         command: 'generate',
-        ...reporting(o),
+        ...reportFlags(o),
         options: {
           db: database(o),
           table: o.table as string,
@@ -258,10 +253,6 @@ function targetOptions(o: Record<string, unknown>): TargetNames {
     textColumn: o.textCol as string | undefined,
     vectorColumn: o.vectorCol as string | undefined,
   };
-}
-
-function reporting(o: Record<string, unknown>): Reporting {
-  return { json: o.json === true, quiet: o.quiet === true };
 }
 
 /** The option values the user gave: the defaults commander holds only for `--help` are left out. */

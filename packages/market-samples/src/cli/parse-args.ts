@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { nonNegativeInteger, positiveInteger, quietProgram } from '@prepkit/bench-harness/cli';
+import { nonNegativeInteger, positiveInteger, quietProgram, reportFlags } from '@prepkit/bench-harness/cli';
 import {
   DEFAULT_BUILD_SAMPLES_OPTIONS,
   DEFAULT_GENERATE_RAW_OPTIONS,
@@ -92,8 +92,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
         overwrite: o.overwrite as boolean | undefined,
         variant: o.naive === true ? 'naive' : undefined,
       },
-      json: o.json === true,
-      quiet: o.quiet === true,
+      ...reportFlags(o),
     };
   });
 
@@ -126,8 +125,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           barMinutes: o.barMinutes as number | undefined,
           overwrite: o.overwrite as boolean | undefined,
         },
-        json: o.json === true,
-        quiet: o.quiet === true,
+        ...reportFlags(o),
       };
     },
   );
@@ -153,8 +151,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       settings: settingsOf(o, layoutSpecs),
       output: o.output as string | undefined,
       overwrite: o.overwrite === true,
-      json: o.json === true,
-      quiet: o.quiet === true,
+      ...reportFlags(o),
     };
   });
 

@@ -6,16 +6,12 @@ import {
   positiveInteger,
   positiveNumber,
   quietProgram,
+  reportFlags,
 } from '@prepkit/bench-harness/cli';
+import type { ReportFlags } from '@prepkit/bench-harness/cli';
 import { DEFAULT_BUILD_OPTIONS, DEFAULT_GENERATE_OPTIONS } from '../index.js';
 import type { BuildOptions, GenerateOptions, ImportAtlasOptions } from '../index.js';
 import { PACKAGE_VERSION } from '../version.js';
-
-/** What the output of a command that reports looks like: a human summary, one JSON object, or nothing. */
-export interface ReportFlags {
-  readonly json: boolean;
-  readonly quiet: boolean;
-}
 
 export type ParsedCommand =
   | ({ readonly command: 'build'; readonly options: BuildOptions } & ReportFlags)
@@ -171,10 +167,6 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   const outcome = cli.parse(argv);
   if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
   return parsed ?? { command: 'help', text: cli.helpText() };
-}
-
-function reportFlags(o: Record<string, unknown>): ReportFlags {
-  return { json: o.json === true, quiet: o.quiet === true };
 }
 
 /** The options the user gave: the others stay out, so the library's defaults apply. */
