@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AtomicFileStateError } from './errors.js';
+import { outputLocationError } from './output-location.js';
+import { temporaryPathFor } from './stale-temporaries.js';
 
 export interface AtomicFileOptions {
   /** Permission bits of the new file (before the umask). Default: `0o666`. */
@@ -12,7 +13,7 @@ export interface AtomicFileOptions {
 /**
  * A file written under a temporary name beside its target and renamed onto the target by
  * `commit()`, so that no reader, and no run that dies part-way (even by SIGKILL), ever sees a
- * partial file under the final name. The temporary name (`.name.tmp-<pid>-<random>`) is hidden
+ * partial file under the final name. The temporary name (`.name.tmp-<host>-<pid>-<random>`) is hidden
  * and does not end in the target's extension, so globbing for `*.parquet` never matches it.
  *
  * @example
@@ -73,7 +74,7 @@ export class AtomicFile {
       this.#state = 'aborted';
       await this.#handle.close().catch(() => {});
       await rm(this.tempPath, { force: true });
-      throw error;
+      throw outputLocationError(this.path, error);
     }
     await syncDirectory(dirname(this.path));
   }
@@ -95,7 +96,11 @@ export class AtomicFile {
   async #writeAll(bytes: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < bytes.byteLength) {
-      const { bytesWritten } = await this.#handle.write(bytes, offset, bytes.byteLength - offset);
+      const { bytesWritten } = await this.#handle
+        .write(bytes, offset, bytes.byteLength - offset)
+        .catch((error: unknown) => {
+          throw outputLocationError(this.path, error);
+        });
       offset += bytesWritten;
     }
     this.#bytes += bytes.byteLength;
@@ -116,17 +121,14 @@ export async function openAtomicFile(path: string, options: AtomicFileOptions = 
   const target = resolve(path);
   const tempPath = temporaryPathFor(target);
   // 'wx': never reuse a leftover temporary file from another writer.
-  const handle = await open(tempPath, 'wx', options.mode ?? 0o666);
+  const handle = await open(tempPath, 'wx', options.mode ?? 0o666).catch((error: unknown) => {
+    throw outputLocationError(target, error);
+  });
   return new AtomicFile(target, tempPath, handle);
 }
 
-/** The temporary name used for `path`: hidden, unique per process and call, not the final extension. */
-export function temporaryPathFor(path: string): string {
-  const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  return join(dirname(path), `.${basename(path)}.tmp-${suffix}`);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
+/** Flushes a directory, so that renames and removals in it survive a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -135,3 +135,28 @@ function describeProblem(p: ManifestProblem): string {
   if (p.problem === 'bytes') return `${p.file} has ${String(p.actual)} bytes, expected ${String(p.expected)}`;
   return `${p.file} has sha256 ${String(p.actual)}, expected ${String(p.expected)}`;
 }
+
+/** An output cannot be written where it was asked for: a read-only location, no permission, a full disk. */
+export class OutputLocationError extends PrepkitError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(
+      'PREPKIT_OUTPUT_LOCATION',
+      'environment',
+      `${path}: ${problem}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.path = path;
+  }
+}
+
+/** A complete earlier output is where a run would write, and the caller did not ask to replace it. */
+export class OutputExistsError extends PrepkitError {
+  readonly path: string;
+
+  constructor(path: string) {
+    super('PREPKIT_OUTPUT_EXISTS', 'config', `${path} exists; pass --overwrite to replace it`);
+    this.path = path;
+  }
+}

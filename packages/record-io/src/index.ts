@@ -1,4 +1,8 @@
-export { AtomicFile, openAtomicFile, temporaryPathFor } from './atomic-file.js';
+export { AtomicFile, openAtomicFile } from './atomic-file.js';
+export { removeStaleTemporaries, temporaryPathFor } from './stale-temporaries.js';
+export { outputLocationError, prepareOutputDirectory } from './output-location.js';
+export { OutputSet, beginOutputSet } from './output-set.js';
+export type { OutputSetOptions } from './output-set.js';
 export type { AtomicFileOptions } from './atomic-file.js';
 export {
   DEFAULT_JSONL_WRITER_OPTIONS,
@@ -55,6 +59,8 @@ export {
   JsonlRecordError,
   ManifestError,
   ManifestMismatchError,
+  OutputExistsError,
+  OutputLocationError,
   ParquetBatchError,
   ParquetIoError,
   ShardNameError,

@@ -11,7 +11,9 @@ describe('openAtomicFile', () => {
     const file = await openAtomicFile(path);
     await file.write('hello ');
     await file.write(new TextEncoder().encode('wörld\n'));
-    expect(await readdir(dir)).toEqual([expect.stringMatching(/^\.out\.txt\.tmp-\d+-[0-9a-f]{12}$/)]);
+    expect(await readdir(dir)).toEqual([
+      expect.stringMatching(/^\.out\.txt\.tmp-[0-9a-f]{8}-\d+-[0-9a-f]{12}$/),
+    ]);
     expect(file.bytesWritten).toBe(13);
     await file.commit();
     expect(await readdir(dir)).toEqual(['out.txt']);
@@ -77,7 +79,7 @@ describe('openAtomicFile', () => {
   it('names temporary files so that they are hidden and unique', () => {
     const a = temporaryPathFor('/data/train.parquet');
     const b = temporaryPathFor('/data/train.parquet');
-    expect(a).toMatch(new RegExp(`^/data/\\.train\\.parquet\\.tmp-${process.pid}-[0-9a-f]{12}$`));
+    expect(a).toMatch(new RegExp(`^/data/\\.train\\.parquet\\.tmp-[0-9a-f]{8}-${process.pid}-[0-9a-f]{12}$`));
     expect(a).not.toBe(b);
   });
 });

@@ -39,7 +39,7 @@ describe('a writer killed with SIGKILL mid-write', () => {
       const names = await killMidWrite(kind, dir, path);
       expect(names).not.toContain('out.data');
       expect(names).toHaveLength(1);
-      expect(names[0]).toMatch(/^\.out\.data\.tmp-\d+-[0-9a-f]{12}$/);
+      expect(names[0]).toMatch(/^\.out\.data\.tmp-[0-9a-f]{8}-\d+-[0-9a-f]{12}$/);
       // The kill really landed mid-write: bytes had reached the temporary file.
       expect((await stat(join(dir, names[0]!))).size).toBeGreaterThan(0);
     });
