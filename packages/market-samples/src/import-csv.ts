@@ -6,6 +6,7 @@ import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
 import type { DuckDB } from '@prepkit/db-cursors';
 import type { Bars } from './bars.js';
 import { allocateBars } from './bars.js';
+import { csvShapeProblem } from './csv-shape.js';
 import { MarketSamplesInputError } from './errors.js';
 import { writeRawBars } from './raw-bars.js';
 
@@ -72,15 +73,24 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
 
 async function readCsv(db: DuckDB, path: string): Promise<{ bars: Bars; missing: number }> {
   if (!existsSync(path)) throw new MarketSamplesInputError(`${path}: no such file`);
-  const source = 'read_csv($1, header = true, all_varchar = true, auto_detect = true)';
-  let names: string[];
+  let read: { bars: Bars; missing: number };
   try {
-    names = (await db.rows(`DESCRIBE SELECT * FROM ${source}`, [path])).map((r) => String(r.column_name));
+    read = await readCsvRows(db, path);
   } catch (error) {
-    throw new MarketSamplesInputError(`${path}: cannot read as CSV: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // A short row or an empty file misleads DuckDB's sniffer: say what is wrong with the file's shape first.
+    const shape = await csvShapeProblem(path);
+    if (shape !== null) throw new MarketSamplesInputError(shape, { cause: error });
+    if (error instanceof MarketSamplesInputError) throw error;
+    throw new MarketSamplesInputError(`${path}: cannot read as CSV: ${firstLine(error)}`, { cause: error });
   }
+  if (read.bars.time.length === 0)
+    throw new MarketSamplesInputError((await csvShapeProblem(path)) ?? `${path}: the file is empty: no rows`);
+  return read;
+}
+
+async function readCsvRows(db: DuckDB, path: string): Promise<{ bars: Bars; missing: number }> {
+  const source = 'read_csv($1, header = true, all_varchar = true, auto_detect = true)';
+  const names = (await db.rows(`DESCRIBE SELECT * FROM ${source}`, [path])).map((r) => String(r.column_name));
   const find = (name: string) => names.find((n) => n.trim().toLowerCase() === name);
   const date = find('date');
   const timeOfDay = find('time');
@@ -132,4 +142,8 @@ async function readCsv(db: DuckDB, path: string): Promise<{ bars: Bars; missing:
     row += chunk.rowCount;
   }
   return { bars, missing: Number(count?.missing ?? 0) };
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }

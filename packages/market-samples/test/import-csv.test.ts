@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSamples, importCsv, syntheticBars } from '../src/index.js';
+import { MarketSamplesInputError, buildSamples, importCsv, syntheticBars } from '../src/index.js';
 import type { Bars } from '../src/index.js';
 import { Prng } from '@prepkit/bench-harness';
 import { readSamples, withTempDir } from './helpers.js';
@@ -118,6 +119,47 @@ describe('import-csv', () => {
         /raw_G\.parquet exists; pass --overwrite/,
       );
       expect((await importCsv({ files: [good], output, overwrite: true })).rows).toBe(1);
+    });
+  });
+
+  it('names a short row by line and field counts, and says an empty file (0 bytes or a header only) is empty', async () => {
+    await withTempDir(async (dir) => {
+      const header = 'Date,Open,High,Low,Close,Adj Close,Volume\n';
+      const row = '2024-01-02,10,11,9,10.5,10.5,1000\n';
+      const cases: [string, string, RegExp][] = [
+        // One short row used to throw DuckDB's sniffer off: `missing column "Date"` with Date in the header.
+        [
+          'short.csv',
+          `${header}${row}2024-01-03,10,11,9,10.5,10.5\n${row}`,
+          /short\.csv line 3 has 6 fields, the header has 7 \(Date, Open, High, Low, Close, Adj Close, Volume\)$/,
+        ],
+        // Past DuckDB's sniffing sample: the read itself fails.
+        [
+          'late.csv',
+          `${header}${row.repeat(25_000)}2024-01-03,10,11\n`,
+          /late\.csv line 25002 has 3 fields, the header has 7/,
+        ],
+        [
+          'long.csv',
+          `${header}${row}2024-01-03,10,11,9,10.5,10.5,1000,7\n`,
+          /long\.csv line 3 has 8 fields, the header has 7/,
+        ],
+        ['empty.csv', '', /empty\.csv: the file is empty \(0 bytes\)$/],
+        [
+          'header.csv',
+          header,
+          /header\.csv: the file is empty: a header \(Date, Open, High, Low, Close, Adj Close, Volume\) and no rows$/,
+        ],
+      ];
+      for (const [name, text, message] of cases) {
+        await writeFile(join(dir, name), text);
+        const error = await importCsv({ files: [join(dir, name)], output: join(dir, 'raw_X.parquet') }).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(MarketSamplesInputError);
+        expect((error as Error).message).toMatch(message);
+      }
+      expect(existsSync(join(dir, 'raw_X.parquet'))).toBe(false);
     });
   });
 
