@@ -1,18 +1,24 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PhaseLog, RunReporter } from '@prepkit/bench-harness';
-import { AbortedError } from '@prepkit/bench-harness/errors';
 import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
-import { ArrayRecordWriter, MANIFEST_FILE, shardNames, writeManifest } from '@prepkit/record-io';
+import {
+  ArrayRecordWriter,
+  beginOutputSet,
+  outputLocationError,
+  shardNames,
+  temporaryPathFor,
+} from '@prepkit/record-io';
 import type { BuildContext, Writers } from './build-context.js';
 import { manifestConfig, resolveBuildOptions, writerOptionsFor } from './build-options.js';
 import type { BuildOptions, ResolvedBuildOptions } from './build-options.js';
 import { buildPartitioned } from './build-partitioned.js';
 import { buildSequential } from './build-sequential.js';
-import { duckdbErrorType, duckdbReason, interruptOnAbort, memoryLimitSetting } from './duckdb.js';
-import { OutOfMemoryError, OutputExistsError } from './errors.js';
+import { buildFailure } from './build-failure.js';
+import { interruptOnAbort, memoryLimitSetting } from './duckdb.js';
+import { ProbeRowsInputError } from './errors.js';
 import { describeInput, inputRelation } from './input-schema.js';
+import { sqlString } from './parquet-output.js';
 import { PACKAGE_VERSION } from './version.js';
 
 export interface SplitSummary {
@@ -45,22 +51,18 @@ export async function buildProbeRows(options: BuildOptions): Promise<BuildResult
   const o = resolveBuildOptions(options);
   const reporter = o.reporter ?? new RunReporter({ name: 'probe-rows build', quiet: true, progress: 'none' });
   const output = resolve(o.output);
-  const files = { train: splitFiles(output, 'train', o.shards), test: splitFiles(output, 'test', o.shards) };
-  await mkdir(output, { recursive: true });
-  if (!o.overwrite) {
-    const existing = [...files.train, ...files.test, join(output, MANIFEST_FILE)].find((f) => existsSync(f));
-    if (existing !== undefined) throw new OutputExistsError(existing);
-  }
-  const scratch = await mkdtemp(join(output, '.probe-rows-tmp-'));
-  const writerOptions = writerOptionsFor(o.compression);
+  const names = { train: splitNames('train', o.shards), test: splitNames('test', o.shards) };
+  // No spilling (temp_directory '') until the scratch directory exists inside the output.
   const db = await openDuckDB({
     memoryLimit: memoryLimitSetting(o.memoryLimitGb),
     threads: o.threads,
-    tempDirectory: scratch,
+    tempDirectory: '',
   });
   const interrupt = interruptOnAbort(db, o.signal);
   const writers: Writers = { train: [], test: [] };
+  let scratch: string | undefined;
   try {
+    // The input is checked before the output is touched, so a bad input leaves an earlier output as it was.
     const schema = await describeInput(db, o.input, o.groupBy, o.orderBy);
     const { sql: source, params } = inputRelation(o.input);
     const key = quoteIdentifier(schema.groupBy);
@@ -70,11 +72,24 @@ export async function buildProbeRows(options: BuildOptions): Promise<BuildResult
     );
     const nullKeyRows = Number(counts?.null_keys ?? 0);
     const totalRows = Number(counts?.total ?? 0) - nullKeyRows;
+    if (totalRows === 0) throw noRows(o.input, schema.groupBy, nullKeyRows);
+    // Removes dead runs' temporaries (their scratch directories too) and the old manifest, before any file.
+    const set = await beginOutputSet(output, {
+      files: [...names.train, ...names.test],
+      overwrite: o.overwrite,
+    });
+    // Named like an atomic writer's temporary, so a later run removes it if this process is killed.
+    scratch = temporaryPathFor(join(output, 'scratch'));
+    await mkdir(scratch).catch((error: unknown) => {
+      throw outputLocationError(output, error);
+    });
+    await db.run(`SET temp_directory = ${sqlString(scratch)}`);
     reporter.set('input', { files: o.input, rows: totalRows + nullKeyRows, columns: schema.columns });
     if (nullKeyRows > 0) reporter.count('null_key_rows_dropped', nullKeyRows);
+    const writerOptions = writerOptionsFor(o.compression);
     for (const split of ['train', 'test'] as const) {
-      for (const file of files[split])
-        writers[split].push(await ArrayRecordWriter.create(file, { options: writerOptions }));
+      for (const name of names[split])
+        writers[split].push(await ArrayRecordWriter.create(set.path(name), { options: writerOptions }));
     }
     const phases = new PhaseLog(reporter);
     const context: BuildContext = {
@@ -91,42 +106,46 @@ export async function buildProbeRows(options: BuildOptions): Promise<BuildResult
     };
     const totals = o.mode === 'sequential' ? await buildSequential(context) : await buildPartitioned(context);
     const closed = await Promise.all([...writers.train, ...writers.test].map((w) => w.close()));
-    await writeManifest(output, {
+    await set.commit({
       tool: { name: '@prepkit/probe-rows', version: PACKAGE_VERSION },
       config: manifestConfig(o),
       inputs: o.input,
       outputs: closed.map((summary) => ({ path: summary.path, records: summary.records })),
       phases: phases.phases,
     });
+    const paths = (split: 'train' | 'test') => names[split].map((name) => join(output, name));
     return {
       mode: o.mode,
-      train: { files: files.train, probes: totals.trainProbes, measurements: totals.trainRows },
-      test: { files: files.test, probes: totals.testProbes, measurements: totals.testRows },
+      train: { files: paths('train'), probes: totals.trainProbes, measurements: totals.trainRows },
+      test: { files: paths('test'), probes: totals.testProbes, measurements: totals.testRows },
       nullKeyRows,
       minRecordBytes: Number.isFinite(totals.minRecordBytes) ? totals.minRecordBytes : 0,
       maxRecordBytes: totals.maxRecordBytes,
     };
   } catch (error) {
     await Promise.all([...writers.train, ...writers.test].map((w) => w.abort()));
-    throw failure(error, o);
+    throw buildFailure(error, o, scratch ?? output);
   } finally {
     interrupt[Symbol.dispose]();
     db.close();
-    await rm(scratch, { recursive: true, force: true });
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** A split's file paths: `train.array_record`, or `train-00000-of-0000N.array_record`… */
-function splitFiles(output: string, split: 'train' | 'test', shards: number): string[] {
-  const names = shards === 1 ? [`${split}.array_record`] : shardNames(split, shards, 'array_record');
-  return names.map((name) => join(output, name));
+/** A split's file names: `train.array_record`, or `train-00000-of-0000N.array_record`… */
+function splitNames(split: 'train' | 'test', shards: number): string[] {
+  return shards === 1 ? [`${split}.array_record`] : shardNames(split, shards, 'array_record');
 }
 
-/** What a failed run reports: an interruption as such, DuckDB running out of memory with what to do about it. */
-function failure(error: unknown, o: ResolvedBuildOptions): unknown {
-  if (o.signal?.aborted === true)
-    return error instanceof AbortedError ? error : new AbortedError('probe-rows build', { cause: error });
-  if (duckdbErrorType(error) === 'Out of Memory')
-    return new OutOfMemoryError(o.memoryLimitGb, duckdbReason(error), { cause: error });
-  return error;
+/**
+ * An input without a single row to build from is refused: empty files that look complete would hide a wrong
+ * glob or an empty export until training.
+ */
+function noRows(input: readonly string[], groupBy: string, nullKeyRows: number): ProbeRowsInputError {
+  const where = input.join(', ');
+  return new ProbeRowsInputError(
+    nullKeyRows === 0
+      ? `no rows in ${where}`
+      : `no rows to build in ${where}: all ${nullKeyRows} rows have a NULL --group-by column "${groupBy}"`,
+  );
 }

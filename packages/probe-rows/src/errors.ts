@@ -7,19 +7,9 @@ export class ProbeRowsInputError extends PrepkitError {
   }
 }
 
-/** An output file is already there and `overwrite` was not asked for. */
-export class OutputExistsError extends PrepkitError {
-  readonly path: string;
-
-  constructor(path: string) {
-    super(
-      'PREPKIT_PROBE_ROWS_OUTPUT_EXISTS',
-      'environment',
-      `${path} exists; pass --overwrite to replace it`,
-    );
-    this.path = path;
-  }
-}
+// A complete earlier output where a run would write, without --overwrite: record-io's, so that every pipeline
+// reports it the same way (kind config).
+export { OutputExistsError, OutputLocationError } from '@prepkit/record-io';
 
 /** DuckDB needed more memory than its limit allowed (and could not spill). */
 export class OutOfMemoryError extends PrepkitError {

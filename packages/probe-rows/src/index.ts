@@ -16,6 +16,7 @@ export type { Split } from './split.js';
 export {
   OutOfMemoryError,
   OutputExistsError,
+  OutputLocationError,
   ProbeRowsInputError,
   ProbeRowsInternalError,
 } from './errors.js';

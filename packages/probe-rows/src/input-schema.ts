@@ -1,6 +1,7 @@
 import type { DuckDB } from '@prepkit/db-cursors';
 import type { ColumnKind, ColumnSpec } from './columns.js';
-import { duckdbErrorType, duckdbReason } from './duckdb.js';
+import { inputReadError } from './build-failure.js';
+import { duckdbErrorType } from './duckdb.js';
 import { ProbeRowsInputError } from './errors.js';
 
 const KIND_BY_DUCKDB_TYPE: Record<string, ColumnKind> = {
@@ -46,9 +47,7 @@ export async function describeInput(
     // memory, say, is reported as what it is by the caller.
     const type = duckdbErrorType(error);
     if (type !== 'IO' && type !== 'Invalid Input') throw error;
-    throw new ProbeRowsInputError(`cannot read the input ${globs.join(', ')}: ${duckdbReason(error)}`, {
-      cause: error,
-    });
+    throw inputReadError(error, globs);
   }
   const specs = rows.map((row) => {
     const name = String(row.column_name);

@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import { ArrayRecordReader, verify } from '@prepkit/record-io';
+import { ArrayRecordReader, MANIFEST_FILE, readManifest, verify } from '@prepkit/record-io';
 import type { VerifyReport } from '@prepkit/record-io';
 import { ProbeRowsInputError } from './errors.js';
 
@@ -19,25 +20,54 @@ export interface FileInspection {
   readonly sample: Table | null;
 }
 
+/**
+ * What an output directory is: `complete` (manifest.json matches every file), `incomplete` (no manifest.json:
+ * the build was interrupted or is still running, and its files are not to be used) or `mismatch` (the files
+ * differ from their manifest, or the manifest is unreadable: corrupt). `null` for a single file.
+ */
+export type OutputStatus = 'complete' | 'incomplete' | 'mismatch';
+
 export interface Inspection {
   readonly files: readonly FileInspection[];
+  readonly status: OutputStatus | null;
   /** For a directory with a manifest.json: whether every file matches it. */
   readonly manifest: VerifyReport | null;
+  /** Why the manifest could not be read, when it could not. */
+  readonly manifestError: string | null;
 }
 
-/** What `probe-rows inspect` prints: per file counts, record sizes, key range and a sample record. */
+/**
+ * What `probe-rows inspect` prints: per file counts, record sizes, key range and a sample record, and for a
+ * directory whether it is a complete output. A directory's files are those its manifest lists, or, without a
+ * manifest, the ArrayRecord files it holds.
+ */
 export async function inspectOutput(target: string): Promise<Inspection> {
   const info = await stat(target).catch((error: unknown) => {
     if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
     throw new ProbeRowsInputError(`${target} does not exist`, { cause: error });
   });
-  const files = info.isDirectory()
-    ? ['train.array_record', 'test.array_record'].map((f) => join(target, f))
-    : [target];
-  const inspections: FileInspection[] = [];
-  for (const file of files) inspections.push(await inspectFile(file));
-  const manifest = info.isDirectory() ? await verify(target).catch(() => null) : null;
-  return { files: inspections, manifest };
+  if (!info.isDirectory())
+    return { files: [await inspectFile(target)], status: null, manifest: null, manifestError: null };
+  if (!existsSync(join(target, MANIFEST_FILE))) {
+    const present = (await readdir(target)).filter((f) => f.endsWith('.array_record')).sort();
+    const files: FileInspection[] = [];
+    for (const file of present) files.push(await inspectFile(join(target, file)));
+    return { files, status: 'incomplete', manifest: null, manifestError: null };
+  }
+  let manifest: VerifyReport;
+  let listed: string[];
+  try {
+    listed = (await readManifest(target)).outputs.map((o) => o.path);
+    manifest = await verify(target);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { files: [], status: 'mismatch', manifest: null, manifestError: reason };
+  }
+  if (!manifest.ok) return { files: [], status: 'mismatch', manifest, manifestError: null };
+  const files: FileInspection[] = [];
+  for (const file of listed.filter((f) => f.endsWith('.array_record')))
+    files.push(await inspectFile(join(target, file)));
+  return { files, status: 'complete', manifest, manifestError: null };
 }
 
 async function inspectFile(path: string): Promise<FileInspection> {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,46 @@ describe('main', () => {
     expect(c.out.join('')).toMatch(/train\.array_record: \d+ records \(probes\), \d+ measurements/);
     expect(c.out.join('')).toContain('manifest.json: 2 files match');
   }, 60_000);
+
+  it('inspect says an output without manifest.json is incomplete, and one whose files differ is corrupt', async () => {
+    const data = join(dir, 'inspect.parquet');
+    expect(
+      await main(
+        ['generate', '--measurements', '300', '--probes', '9', '--output', data, '-q'],
+        capture().io,
+      ),
+    ).toBe(0);
+    const out = join(dir, 'inspect-out');
+    expect(await main(['build', '--input', data, '--output', out, '-q'], capture().io)).toBe(0);
+    // What a kill between the files' commit and the manifest's leaves.
+    await rename(join(out, 'manifest.json'), join(dir, 'inspect-manifest.json'));
+    const incomplete = capture();
+    expect(await main(['inspect', out], incomplete.io)).toBe(2);
+    expect(incomplete.out.join('')).toContain(
+      'manifest.json: missing: this output is INCOMPLETE (a build was interrupted or is still running)',
+    );
+    expect(incomplete.out.join('')).not.toContain('MISMATCH');
+    const json = capture();
+    expect(await main(['inspect', out, '--json'], json.io)).toBe(2);
+    expect(JSON.parse(json.out.join(''))).toMatchObject({ status: 'incomplete', manifest: null });
+    await rename(join(dir, 'inspect-manifest.json'), join(out, 'manifest.json'));
+    await writeFile(join(out, 'test.array_record'), 'not these bytes');
+    const corrupt = capture();
+    expect(await main(['inspect', out], corrupt.io)).toBe(2);
+    expect(corrupt.out.join('')).toMatch(/^manifest\.json: MISMATCH \(corrupt\): .*test\.array_record/m);
+  });
+
+  it('build exits 2 with one line when --output names an existing file', async () => {
+    const data = join(dir, 'small.parquet');
+    expect(
+      await main(['generate', '--measurements', '50', '--probes', '3', '--output', data, '-q'], capture().io),
+    ).toBe(0);
+    const file = join(dir, 'plain-file');
+    await writeFile(file, 'x');
+    const r = capture();
+    expect(await main(['build', '--input', data, '--output', file], r.io)).toBe(2);
+    expect(r.err).toEqual([`probe-rows: ${file}: a file stands where a directory is needed\n`]);
+  });
 
   it('refuses to replace an output without --overwrite', async () => {
     const data = join(dir, 'twice.parquet');

@@ -43,7 +43,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'inspect': {
         const inspection = await inspectOutput(parsed.target);
         io.stdout.write(parsed.json ? inspectionJson(inspection) : inspectionText(inspection));
-        return inspection.manifest === null || inspection.manifest.ok ? 0 : 2;
+        // Only a complete output (or a single file) is fit to use.
+        return inspection.status === null || inspection.status === 'complete' ? 0 : 2;
       }
       case 'generate': {
         const { measurements, probes, output } = parsed.options;
@@ -84,10 +85,16 @@ function inspectionText(inspection: Inspection): string {
       `  options: ${f.writerOptions}\n`;
     if (f.sample !== null) text += `  first record:\n${sampleTable(f.sample)}\n`;
   }
-  if (inspection.manifest !== null) {
-    text += inspection.manifest.ok
-      ? `manifest.json: ${inspection.manifest.checked} files match\n`
-      : `manifest.json: MISMATCH ${JSON.stringify(inspection.manifest.problems)}\n`;
+  if (inspection.status === 'complete')
+    text += `manifest.json: ${inspection.manifest!.checked} files match\n`;
+  else if (inspection.status === 'incomplete') {
+    text +=
+      'manifest.json: missing: this output is INCOMPLETE (a build was interrupted or is still running); ' +
+      'its files are not to be used: run the build again\n';
+  } else if (inspection.status === 'mismatch') {
+    text += `manifest.json: MISMATCH (corrupt): ${
+      inspection.manifestError ?? JSON.stringify(inspection.manifest!.problems)
+    }\n`;
   }
   return text;
 }
