@@ -1,6 +1,7 @@
 // The one vitest configuration of every package; a package's vitest.config.ts passes only what differs.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import type { ViteUserConfig, ViteUserConfigFnObject } from 'vitest/config';
+import { ReliabilityReporter } from './tools/reliability-reporter.js';
 
 /**
  * Every test runs real threads, child processes, DuckDB or PostgreSQL on a CI machine that may have 2 cores shared
@@ -26,6 +27,8 @@ export function prepkitTestConfig(overrides: ViteUserConfig = {}): ViteUserConfi
         exclude: stress ? [] : ['test/stress/**'],
         testTimeout: stress ? STRESS_TEST_TIMEOUT_MS : TEST_TIMEOUT_MS,
         hookTimeout: HOOK_TIMEOUT_MS,
+        // Stress runs also record their fault cases for docs/reliability.md (tools/reliability-report.mjs).
+        ...(stress ? { reporters: ['default', new ReliabilityReporter()] } : {}),
       },
     });
     return mergeConfig(shared, overrides);

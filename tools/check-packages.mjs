@@ -40,8 +40,10 @@ for (const name of readdirSync(join(root, 'packages'))) {
     ...Object.keys(manifest.dependencies ?? {}),
     ...Object.keys(manifest.peerDependencies ?? {}),
   ]);
-  for (const pkg of imported) if (!declared.has(pkg)) problems.push(`${manifest.name}: src imports ${pkg}, not in dependencies`);
-  for (const pkg of declared) if (!imported.has(pkg)) problems.push(`${manifest.name}: depends on ${pkg}, which src never imports`);
+  for (const pkg of imported)
+    if (!declared.has(pkg)) problems.push(`${manifest.name}: src imports ${pkg}, not in dependencies`);
+  for (const pkg of declared)
+    if (!imported.has(pkg)) problems.push(`${manifest.name}: depends on ${pkg}, which src never imports`);
   try {
     execFileSync('npx', ['publint', '--strict', dir], { cwd: root, stdio: 'pipe' });
   } catch (error) {

@@ -13,6 +13,9 @@ import { passwordOf, redact } from '@prepkit/bench-harness/redact';
 /** The environment variable that points tests at an existing server instead of starting one. */
 export const TEST_DATABASE_URL_VARIABLE = 'PREPKIT_TEST_DATABASE_URL';
 
+/** The environment variable that sets the embedded server's password (default: random). */
+export const TEST_PASSWORD_VARIABLE = 'PREPKIT_TEST_PASSWORD';
+
 export interface TestPostgres {
   /** Connection URL of a superuser on the `postgres` database. Never log it: it holds a password. */
   readonly url: string;
@@ -55,7 +58,8 @@ export async function startEmbeddedPostgres(
   // When we are root the server runs as another OS user, who must be able to enter `dir`.
   await chmod(dir, 0o755);
   const port = await freePort();
-  const password = randomBytes(18).toString('base64url');
+  // CI sets the password so that it can search every log for it (.ci/run).
+  const password = process.env[TEST_PASSWORD_VARIABLE] || randomBytes(18).toString('base64url');
   const serverLog: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

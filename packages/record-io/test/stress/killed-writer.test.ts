@@ -31,9 +31,9 @@ async function killMidWrite(kind: string, dir: string, path: string): Promise<st
   return readdir(dir);
 }
 
-describe('a writer killed with SIGKILL mid-write', () => {
+describe('record-io writers', () => {
   for (const kind of ['atomic', 'jsonl', 'parquet', 'parquet-threads']) {
-    it(`${kind}: leaves no file under the final name, only a partial hidden temporary`, async () => {
+    it(`[kill] SIGKILL mid-write of ${kind}: no file under the final name, only a partial hidden temporary`, async () => {
       const dir = await tempDir();
       const path = join(dir, 'out.data');
       const names = await killMidWrite(kind, dir, path);
