@@ -1,10 +1,10 @@
 import type { RunReporter } from '@prepkit/bench-harness';
-import { assertNonEmptyString, assertOneOf, assertPositiveInteger } from '@prepkit/bench-harness/errors';
+import { assertOneOf, assertPositiveInteger } from '@prepkit/bench-harness/errors';
 import { checkDatabaseUrl } from './database-url.js';
 import { definedFields } from './defined-fields.js';
 import { DEFAULT_EMBEDDER_OPTIONS, resolveEmbedderOptions } from './embedder-options.js';
 import type { EmbedderOptions } from './embedder-options.js';
-import { DEFAULT_TARGET_NAMES } from './target-table.js';
+import { DEFAULT_TARGET_NAMES, resolveTargetNames } from './target-table.js';
 import type { TargetNames, VectorType } from './target-table.js';
 
 /**
@@ -72,8 +72,7 @@ export function resolveEmbedTableOptions(options: EmbedTableOptions): ResolvedEm
     signal: options.signal,
     reporter: options.reporter,
   };
-  for (const name of ['table', 'idColumn', 'textColumn', 'vectorColumn'] as const)
-    assertNonEmptyString(name, resolved[name]);
+  resolveTargetNames(resolved);
   assertPositiveInteger('fetchSize', resolved.fetchSize);
   assertPositiveInteger('commitEvery', resolved.commitEvery);
   assertOneOf('vectorType', resolved.vectorType, VECTOR_TYPES);

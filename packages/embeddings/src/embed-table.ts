@@ -10,7 +10,8 @@ import { Embedder } from './embedder.js';
 import type { EmbeddedTexts } from './embedder.js';
 import { RowClaims } from './row-claims.js';
 import type { ClaimedWindow } from './row-claims.js';
-import { inspectTarget, prepareTarget } from './target-table.js';
+import { prepareTarget } from './prepare-target.js';
+import { inspectTarget } from './target-table.js';
 import type { TargetTable } from './target-table.js';
 
 /** What a run did. */
@@ -61,6 +62,12 @@ export async function embedTable(options: EmbedTableOptions): Promise<EmbedTable
   let embedder: Embedder | undefined;
   let client: pg.PoolClient | undefined;
   try {
+    client = await pool.connect().catch((error: unknown) => {
+      throw describeFailure(`embeddings run (${o.table})`, error, secrets);
+    });
+    client.on('error', () => undefined);
+    // The table, its columns and its key are checked before the model loads and before any DDL.
+    const inspected = await inspectTarget(client, o);
     embedder = await Embedder.open({
       model: o.model,
       threads: o.threads,
@@ -69,11 +76,6 @@ export async function embedTable(options: EmbedTableOptions): Promise<EmbedTable
       batchOrder: o.batchOrder,
       device: o.device,
     });
-    client = await pool.connect().catch((error: unknown) => {
-      throw describeFailure(`embeddings run (${o.table})`, error, secrets);
-    });
-    client.on('error', () => undefined);
-    const inspected = await inspectTarget(client, o);
     const target = await prepareTarget(client, inspected, o.vectorType, embedder.dim);
     const started = await client.query<{ now: Date }>('SELECT now() AS now');
     const claims = new RowClaims(client, target, {

@@ -14,7 +14,7 @@ export type { EmbedTableOptions, ResolvedEmbedTableOptions } from './embed-optio
 export { embedTableOriginal } from './original.js';
 export type { OriginalOptions, OriginalResult } from './original.js';
 export { embeddingStatus } from './status.js';
-export type { StatusOptions } from './status.js';
+export type { StatusOptions, TableStatus } from './status.js';
 export { DEFAULT_SEARCH_OPTIONS, resolveSearchOptions, searchTable } from './search.js';
 export type { ResolvedSearchOptions, SearchHit, SearchOptions, SearchResult } from './search.js';
 export { DEFAULT_GENERATE_OPTIONS, generateText, generateTexts, resolveGenerateOptions } from './generate.js';
@@ -43,6 +43,6 @@ export type { RowFailure, TokenizedTexts } from './tokenize.js';
 export { poolTokens, normalizeRows } from './inference.js';
 export type { Device } from './inference.js';
 export { DEFAULT_TARGET_NAMES, parseTableName } from './target-table.js';
-export type { TableStatus, TargetNames, VectorType } from './target-table.js';
+export type { TargetNames, VectorType } from './target-table.js';
 export { Prng } from '@prepkit/bench-harness';
 export { EmbeddingsInputError, ModelError } from './errors.js';

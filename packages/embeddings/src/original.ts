@@ -1,6 +1,7 @@
 import { Embedder } from './embedder.js';
 import { withOneConnection } from './one-connection.js';
-import { inspectTarget, prepareTarget } from './target-table.js';
+import { prepareTarget } from './prepare-target.js';
+import { inspectTarget } from './target-table.js';
 import type { TargetNames } from './target-table.js';
 
 export interface OriginalOptions extends TargetNames {

@@ -168,6 +168,7 @@ export class RowClaims {
       (SELECT t.${q.id}::text AS id, t.${q.text} AS text, false AS is_last
          FROM claimed k JOIN ${q.table} t ON t.${q.id} = k.id ORDER BY t.${q.id})
       UNION ALL
-      (SELECT max(id)::text, NULL, true FROM candidates)`;
+      -- Not max(id): there is no max(uuid).
+      (SELECT (SELECT id::text FROM candidates ORDER BY id DESC LIMIT 1), NULL, true)`;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { quoteIdentifier, quoteTable } from '@prepkit/db-cursors';
 import type { TableName } from '@prepkit/db-cursors';
@@ -37,6 +38,7 @@ export interface TargetTable {
     readonly vector: string;
     readonly errors: string;
     readonly claims: string;
+    readonly pendingIndex: string;
   };
   /** The id column's SQL type, from `format_type` (e.g. `bigint`). */
   readonly idType: string;
@@ -45,6 +47,7 @@ export interface TargetTable {
 
 /** Splits `schema.name` (one dot at most; quote nothing: names are quoted for SQL here). */
 export function parseTableName(table: string): TableName {
+  checkName('--table', table);
   const parts = table.split('.');
   if (parts.length === 1 && parts[0] !== '') return parts[0]!;
   if (parts.length === 2 && parts[0] !== '' && parts[1] !== '') return { schema: parts[0]!, name: parts[1]! };
@@ -53,195 +56,197 @@ export function parseTableName(table: string): TableName {
   );
 }
 
+/** The names with their defaults, each checked (`--text-col` cannot be empty or hold a NUL character). */
+export function resolveTargetNames(names: TargetNames): Required<TargetNames> {
+  const resolved = {
+    table: names.table,
+    idColumn: names.idColumn ?? DEFAULT_TARGET_NAMES.idColumn,
+    textColumn: names.textColumn ?? DEFAULT_TARGET_NAMES.textColumn,
+    vectorColumn: names.vectorColumn ?? DEFAULT_TARGET_NAMES.vectorColumn,
+  };
+  parseTableName(resolved.table);
+  checkName('--id-col', resolved.idColumn);
+  checkName('--text-col', resolved.textColumn);
+  checkName('--vector-col', resolved.vectorColumn);
+  return resolved;
+}
+
+function checkName(flag: string, name: unknown): void {
+  if (typeof name !== 'string' || name === '') throw new EmbeddingsInputError(`${flag} cannot be empty`);
+  // PostgreSQL identifiers cannot hold NUL; quoteIdentifier would throw a TypeError (exit 1).
+  if (name.includes('\0')) throw new EmbeddingsInputError(`${flag} ${show(name)} contains a NUL character`);
+}
+
+/** A name for a message: as is when plain, else JSON-quoted so quotes, spaces or newlines stay visible. */
+export function show(name: string): string {
+  return /^[\p{L}\p{N}_$.]+$/u.test(name) ? name : JSON.stringify(name);
+}
+
+// Types whose text form orders and round-trips exactly as the key does (keyset pages pass the last key as text).
+const KEY_TYPES = new Set(['int2', 'int4', 'int8', 'numeric', 'uuid', 'text', 'varchar', 'bpchar', 'citext']);
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext']);
+
+interface ColumnInfo {
+  readonly name: string;
+  readonly num: number;
+  /** As `format_type` writes it (e.g. `character varying(20)`). */
+  readonly type: string;
+  /** The type's name, or its base type's when it is a domain (e.g. `int8`). */
+  readonly base: string;
+  readonly notNull: boolean;
+}
+
 /**
- * Finds the table and its columns (a missing one is a one-line error naming it), and reads the id
- * column's type and the vector column's type when it exists.
+ * Finds the table and its columns, and checks them before anything is changed: a missing table or
+ * column, a key that is not unique and not null, or a column of the wrong type is a one-line error
+ * naming the table, the column and the flag.
  */
 export async function inspectTarget(client: pg.ClientBase, names: TargetNames): Promise<TargetTable> {
+  const { idColumn, textColumn, vectorColumn } = resolveTargetNames(names);
   const table = parseTableName(names.table);
-  const idColumn = names.idColumn ?? DEFAULT_TARGET_NAMES.idColumn;
-  const textColumn = names.textColumn ?? DEFAULT_TARGET_NAMES.textColumn;
-  const vectorColumn = names.vectorColumn ?? DEFAULT_TARGET_NAMES.vectorColumn;
-  const qualified = quoteTable(table);
   const found = await client.query<{ oid: string | null; schema: string | null; name: string | null }>(
     `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.oid = to_regclass($1)`,
-    [qualified],
+    [quoteTable(table)],
   );
   const row = found.rows[0];
-  if (row?.oid == null) throw new EmbeddingsInputError(`table ${names.table} does not exist`);
-  const columns = await client.query<{ name: string; type: string }>(
-    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type
-       FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped`,
+  if (row?.oid == null) throw new EmbeddingsInputError(await missingTable(client, names.table, table));
+  const schema = row.schema!;
+  const base = row.name!;
+  const label = `${schema}.${base}`;
+  const columns = await client.query<{
+    name: string;
+    num: number;
+    type: string;
+    base: string;
+    not_null: boolean;
+  }>(
+    `SELECT a.attname AS name, a.attnum AS num, format_type(a.atttypid, a.atttypmod) AS type,
+            b.typname AS base, a.attnotnull AS not_null
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+      WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [row.oid],
   );
-  const types = new Map(columns.rows.map((c) => [c.name, c.type]));
-  for (const [flag, column] of [
-    ['--id-col', idColumn],
-    ['--text-col', textColumn],
-  ] as const) {
-    if (!types.has(column)) {
-      throw new EmbeddingsInputError(
-        `table ${names.table} has no column ${column} (${flag}; columns: ${[...types.keys()].join(', ')})`,
-      );
-    }
+  const byName = new Map<string, ColumnInfo>(
+    columns.rows.map((c) => [c.name, { ...c, notNull: c.not_null }]),
+  );
+  const column = (flag: string, name: string): ColumnInfo => {
+    const info = byName.get(name);
+    if (info !== undefined) return info;
+    throw new EmbeddingsInputError(
+      `table ${show(label)} has no column ${show(name)} (${flag}; columns: ${[...byName.keys()].map(show).join(', ')})`,
+    );
+  };
+  const id = column('--id-col', idColumn);
+  const text = column('--text-col', textColumn);
+  if (!KEY_TYPES.has(id.base)) {
+    throw new EmbeddingsInputError(
+      `column ${show(label)}.${show(idColumn)} is ${id.type}; --id-col must name an integer, numeric, uuid or text key`,
+    );
   }
-  const vectorSqlType = types.get(vectorColumn);
+  if (!TEXT_TYPES.has(text.base)) {
+    throw new EmbeddingsInputError(
+      `column ${show(label)}.${show(textColumn)} is ${id === text ? 'the key' : text.type}; --text-col must name a text or varchar column`,
+    );
+  }
+  await checkKey(client, row.oid, { schema, name: base }, label, id);
+  const vectorSqlType = byName.get(vectorColumn)?.type;
   let vectorType: VectorType | undefined;
   if (vectorSqlType !== undefined) {
     if (vectorSqlType === 'real[]') vectorType = 'real[]';
     else if (vectorSqlType.startsWith('vector')) vectorType = 'vector';
     else {
       throw new EmbeddingsInputError(
-        `column ${names.table}.${vectorColumn} is ${vectorSqlType}; the vector column must be real[] or vector(n)`,
+        `column ${show(label)}.${show(vectorColumn)} is ${vectorSqlType}; --vector-col must name a real[] or vector(n) column, or one that does not exist yet`,
       );
     }
   }
-  const schema = row.schema!;
-  const base = row.name!;
-  const errors = `${base}_embedding_errors`;
-  const claims = `${base}_embedding_claims`;
   return {
     table: { schema, name: base },
-    label: `${schema}.${base}`,
-    errorsLabel: `${schema}.${errors}`,
+    label,
+    errorsLabel: `${schema}.${sideName(base, '_embedding_errors')}`,
     q: {
       table: quoteTable({ schema, name: base }),
       id: quoteIdentifier(idColumn),
       text: quoteIdentifier(textColumn),
       vector: quoteIdentifier(vectorColumn),
-      errors: quoteTable({ schema, name: errors }),
-      claims: quoteTable({ schema, name: claims }),
+      errors: quoteTable({ schema, name: sideName(base, '_embedding_errors') }),
+      claims: quoteTable({ schema, name: sideName(base, '_embedding_claims') }),
+      pendingIndex: quoteIdentifier(sideName(base, '_embedding_pending_idx')),
     },
-    idType: types.get(idColumn)!,
+    idType: id.type,
     vectorType,
   };
 }
 
 /**
- * Creates what a run needs: the vector column when missing (`real[]`, or `vector(dim)` when asked for
- * and pgvector is installed), the errors table (`<table>_embedding_errors`: id, reason, detail,
- * attempts, failed_at) and the claims table (`<table>_embedding_claims`: which live connection is
- * embedding which row), and an index for the pending-rows scan.
+ * The key must name each row once: a single-column unique index without a condition (a PRIMARY KEY or
+ * UNIQUE), and NOT NULL, or else a look at the rows finds no duplicate and no NULL. A duplicate key
+ * would give one row the other's vector; a NULL one cannot be claimed.
  */
-export async function prepareTarget(
+async function checkKey(
   client: pg.ClientBase,
-  target: TargetTable,
-  wanted: VectorType,
-  dim: number,
-): Promise<TargetTable> {
-  const { q, idType } = target;
-  let vectorType = target.vectorType;
-  const { schema, name } = target.table as { schema: string; name: string };
-  // Two runs starting together would race on IF NOT EXISTS (it is not atomic): one at a time.
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`prepkit-embeddings:${target.label}`]);
-    if (vectorType === undefined) {
-      if (wanted === 'vector') {
-        const ext = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
-        if (ext.rowCount === 0) {
-          throw new EmbeddingsInputError(
-            '--vector-type vector needs the pgvector extension (CREATE EXTENSION vector), or use real[]',
-          );
-        }
-      }
-      const type = wanted === 'vector' ? `vector(${dim})` : 'real[]';
-      await client.query(`ALTER TABLE ${q.table} ADD COLUMN IF NOT EXISTS ${q.vector} ${type}`);
-      vectorType = wanted;
-    }
-    // idType comes from format_type() of the catalog, not from the user.
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${q.errors} (
-         id ${idType} PRIMARY KEY,
-         reason text NOT NULL,
-         detail text,
-         attempts integer NOT NULL DEFAULT 1,
-         failed_at timestamptz NOT NULL DEFAULT now())`,
+  oid: string,
+  table: TableName,
+  label: string,
+  id: ColumnInfo,
+): Promise<void> {
+  const where = `table ${show(label)}: --id-col ${show(id.name)}`;
+  const advice = 'the key must be unique and not null (a PRIMARY KEY, or UNIQUE and NOT NULL)';
+  const { rows } = await client.query<{ unique: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = $1::oid AND i.indisunique
+                      AND i.indnkeyatts = 1 AND i.indkey[0] = $2 AND i.indpred IS NULL AND i.indexprs IS NULL) AS unique`,
+    [oid, id.num],
+  );
+  const q = { table: quoteTable(table), id: quoteIdentifier(id.name) };
+  if (!id.notNull) {
+    const nulls = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${q.table} WHERE ${q.id} IS NULL`,
     );
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${q.claims} (
-         id ${idType} PRIMARY KEY,
-         owner_pid integer NOT NULL,
-         owner_started timestamptz,
-         claimed_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    // The pending rows in key order: each claim reads only rows still to do, whatever the planner
-    // thinks of the table's statistics (without it, a plan flip to a sorted sequential scan after
-    // autovacuum's ANALYZE made claims read the whole table each time).
-    await client.query(
-      `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${name}_embedding_pending_idx`)}
-         ON ${quoteTable({ schema, name })} (${q.id}) WHERE ${q.vector} IS NULL`,
-    );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    const n = Number(nulls.rows[0]!.n);
+    if (n > 0) throw new EmbeddingsInputError(`${where} is NULL in ${n} row${n === 1 ? '' : 's'}; ${advice}`);
   }
-  return { ...target, vectorType };
+  if (rows[0]!.unique) return;
+  const dup = await client.query<{ id: string; n: string }>(
+    `SELECT ${q.id}::text AS id, count(*) AS n FROM ${q.table} GROUP BY ${q.id} HAVING count(*) > 1 LIMIT 1`,
+  );
+  const d = dup.rows[0];
+  if (d !== undefined)
+    throw new EmbeddingsInputError(`${where} is not unique (${show(d.id)} is on ${d.n} rows); ${advice}`);
 }
 
-/** Rows with a vector, without one (not errored), and errored. */
-export interface TableStatus {
-  readonly table: string;
-  readonly total: number;
-  readonly embedded: number;
-  readonly pending: number;
-  readonly errored: number;
-  readonly claimed: number;
-  /** Errors by reason. */
-  readonly reasons: Readonly<Record<string, number>>;
+// PostgreSQL cuts names at 63 bytes: a long table's `_embedding_errors` and `_embedding_claims` would both
+// be cut to the same name. Such a base is shortened, with a hash of the whole name to keep it unique.
+const MAX_NAME_BYTES = 63;
+
+/** `<table><suffix>`, or, when that is over 63 bytes, the table's name cut short + 8 hex digits of its hash. */
+export function sideName(base: string, suffix: string): string {
+  const whole = `${base}${suffix}`;
+  if (Buffer.byteLength(whole) <= MAX_NAME_BYTES) return whole;
+  const hash = `_${createHash('sha256').update(base).digest('hex').slice(0, 8)}`;
+  let cut = '';
+  for (const char of base) {
+    if (Buffer.byteLength(cut + char + hash + suffix) > MAX_NAME_BYTES) break;
+    cut += char;
+  }
+  return `${cut}${hash}${suffix}`;
 }
 
-/** Counts embedded, pending and errored rows (the side tables may not exist yet). */
-export async function tableStatus(client: pg.ClientBase, target: TargetTable): Promise<TableStatus> {
-  const { q } = target;
-  const hasSide = await client.query<{ errors: boolean; claims: boolean }>(
-    'SELECT to_regclass($1) IS NOT NULL AS errors, to_regclass($2) IS NOT NULL AS claims',
-    [q.errors, q.claims],
-  );
-  const side = hasSide.rows[0]!;
-  if (target.vectorType === undefined) {
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q.table}`);
-    const total = Number(rows[0]!.n);
-    return { table: target.label, total, embedded: 0, pending: total, errored: 0, claimed: 0, reasons: {} };
-  }
-  const errored = side.errors ? `EXISTS (SELECT 1 FROM ${q.errors} e WHERE e.id = t.${q.id})` : 'false';
-  const { rows } = await client.query<{ total: string; embedded: string; errored: string }>(
-    `SELECT count(*) AS total,
-            count(*) FILTER (WHERE t.${q.vector} IS NOT NULL) AS embedded,
-            count(*) FILTER (WHERE t.${q.vector} IS NULL AND ${errored}) AS errored
-       FROM ${q.table} t`,
-  );
-  const counts = rows[0]!;
-  let reasons: Record<string, number> = {};
-  if (side.errors) {
-    const r = await client.query<{ reason: string; n: string }>(
-      `SELECT e.reason, count(*) AS n FROM ${q.errors} e JOIN ${q.table} t ON t.${q.id} = e.id
-        WHERE t.${q.vector} IS NULL GROUP BY e.reason ORDER BY e.reason`,
-    );
-    reasons = Object.fromEntries(r.rows.map((x) => [x.reason, Number(x.n)]));
-  }
-  let claimed = 0;
-  if (side.claims) {
-    const c = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${q.claims} c JOIN ${q.table} t ON t.${q.id} = c.id
-        WHERE t.${q.vector} IS NULL
-          AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.owner_pid)`,
-    );
-    claimed = Number(c.rows[0]!.n);
-  }
-  const total = Number(counts.total);
-  const embedded = Number(counts.embedded);
-  const erroredCount = Number(counts.errored);
-  return {
-    table: target.label,
-    total,
-    embedded,
-    pending: total - embedded - erroredCount,
-    errored: erroredCount,
-    claimed,
-    reasons,
-  };
+/** Says the table does not exist, and which one was meant when only the letter case differs. */
+async function missingTable(client: pg.ClientBase, given: string, table: TableName): Promise<string> {
+  const folded =
+    typeof table === 'string'
+      ? table.toLowerCase()
+      : { schema: table.schema.toLowerCase(), name: table.name.toLowerCase() };
+  const { rows } = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
+    quoteTable(folded),
+  ]);
+  // Unquoted names in SQL are folded to lower case; here a name is taken exactly as given.
+  const hint =
+    rows[0]!.found && given !== given.toLowerCase()
+      ? ` (names are exact: did you mean ${show(given.toLowerCase())}?)`
+      : '';
+  return `table ${show(given)} does not exist${hint}`;
 }
