@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ConnectionError, createPool, passwordOf, redact } from '@prepkit/db-cursors';
 import { InvalidOptionError } from '@prepkit/bench-harness/errors';
-import { SchemaError } from './errors.js';
+import { ReadOnlyDatabaseError, SchemaError } from './errors.js';
 
 /** A database opened by this package: its pool and what error messages may say about it. */
 export interface Database {
@@ -99,6 +99,39 @@ export async function requireColumns(
   const present = new Set(rows.map((r) => r.column_name));
   const missing = columns.filter((c) => !present.has(c));
   if (missing.length > 0) throw new SchemaError(missing.map((c) => `column ${table}.${c}`));
+}
+
+/**
+ * Checks that this connection may insert and update rows of `table`, so that a read-only database (a
+ * standby, `default_transaction_read_only`) or a user without the privilege gets one line naming the
+ * table before anything is written, not PostgreSQL's error half-way through an import.
+ */
+export async function requireWritable(pool: pg.Pool, table: string): Promise<void> {
+  // A privilege is NULL for a table that does not exist: requireColumns reports that one.
+  const { rows } = await pool.query<{
+    read_only: string;
+    insert: boolean | null;
+    update: boolean | null;
+    role: string;
+  }>(
+    `SELECT current_setting('transaction_read_only') AS read_only, current_user AS role,
+            has_table_privilege(to_regclass($1), 'INSERT') AS insert,
+            has_table_privilege(to_regclass($1), 'UPDATE') AS update`,
+    [table],
+  );
+  const row = rows[0]!;
+  if (row.read_only === 'on') {
+    throw new ReadOnlyDatabaseError(table, 'the database is read-only (transaction_read_only is on)');
+  }
+  const missing = [row.insert === false ? 'INSERT' : '', row.update === false ? 'UPDATE' : ''].filter(
+    (p) => p !== '',
+  );
+  if (missing.length > 0) {
+    throw new ReadOnlyDatabaseError(
+      table,
+      `role ${JSON.stringify(row.role)} lacks the ${missing.join(' and ')} privilege`,
+    );
+  }
 }
 
 function oneLine(text: string): string {

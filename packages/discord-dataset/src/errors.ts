@@ -61,3 +61,13 @@ export class ValidationFailedError extends PrepkitError {
     this.errors = errors;
   }
 }
+
+/** The database refuses writes to a table: read-only (`default_transaction_read_only`, a standby) or no privilege. */
+export class ReadOnlyDatabaseError extends PrepkitError {
+  readonly table: string;
+
+  constructor(table: string, why: string) {
+    super('PREPKIT_DISCORD_READ_ONLY', 'environment', `cannot write to table ${table}: ${why}`);
+    this.table = table;
+  }
+}

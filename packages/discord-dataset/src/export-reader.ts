@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { jsonParser } from 'stream-json/core/parser.js';
 import type { Token } from 'stream-json/core/parser.js';
 import { ExportFormatError } from './errors.js';
+import { CountingUtf8Decoder } from './utf8.js';
 
 /** A JSON value as the export holds it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -14,6 +15,12 @@ export interface ExportedMessage {
   readonly message: JsonValue;
   /** 0-based position in the file's `messages` array. */
   readonly index: number;
+}
+
+/** What reading an export found besides messages; filled in while it is read. */
+export interface ExportReadStats {
+  /** Invalid UTF-8 sequences in the file, each read as U+FFFD. */
+  invalidUtf8: number;
 }
 
 /** Text or bytes of an export: a file path, or chunks (for tests and pipes). */
@@ -29,7 +36,7 @@ type Tokenizer = (chunk: string | symbol) => unknown;
  * holding only the message being read: a multi-gigabyte export never sits in memory. Numbers stay
  * the strings they were written as, so no snowflake is rounded. An HTML, CSV or text export, a root
  * that is not an export object and malformed JSON fail with an `ExportFormatError` naming the file
- * and the line and column of the problem.
+ * and the line and column of the problem. Invalid UTF-8 is read as U+FFFD and counted in `stats`.
  *
  * @example
  * for await (const { channel, message } of readDiscordExport('general.json')) { … }
@@ -37,10 +44,11 @@ type Tokenizer = (chunk: string | symbol) => unknown;
 export async function* readDiscordExport(
   source: ExportSource,
   name = typeof source === 'string' ? source : '<export>',
+  stats: ExportReadStats = { invalidUtf8: 0 },
 ): AsyncGenerator<ExportedMessage> {
   const tokenize = jsonParser({ packValues: true, streamValues: false }) as unknown as Tokenizer;
   const state = new ExportState(name);
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new CountingUtf8Decoder();
   let chunkIndex = 0;
   let sniffed = false;
   const run = (text: string | symbol): Token[] => {
@@ -52,7 +60,8 @@ export async function* readDiscordExport(
   };
   try {
     for await (const raw of chunks(source)) {
-      const text = typeof raw === 'string' ? raw : decoder.decode(raw, { stream: true });
+      const text = typeof raw === 'string' ? raw : decoder.decode(raw);
+      stats.invalidUtf8 = decoder.invalid;
       if (!sniffed && text.trim() !== '') {
         sniffExport(name, text);
         sniffed = true;
@@ -63,7 +72,8 @@ export async function* readDiscordExport(
       }
       chunkIndex++;
     }
-    const rest = decoder.decode();
+    const rest = decoder.end();
+    stats.invalidUtf8 = decoder.invalid;
     if (!sniffed && rest.trim() === '') {
       throw new ExportFormatError(name, 'the file is empty; expected a DiscordChatExporter JSON export');
     }

@@ -1,5 +1,5 @@
 import { bulkInsert } from '@prepkit/db-cursors';
-import { WRITE_COLUMNS, openDatabase, requireColumns } from './database.js';
+import { WRITE_COLUMNS, openDatabase, requireColumns, requireWritable } from './database.js';
 import { AbortedError, InvalidOptionError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import type { ProgressReporter } from './progress.js';
 import { noProgress } from './progress.js';
@@ -207,6 +207,8 @@ export async function generateToDatabase(options: GenerateToDatabaseOptions): Pr
   };
   try {
     await requireColumns(db.pool, 'messages', WRITE_COLUMNS);
+    await requireWritable(db.pool, 'messages');
+    await requireWritable(db.pool, 'channels');
     const rows = generateMessages(options, summary);
     await reporter.phase(
       'generate',

@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { bulkInsert } from '@prepkit/db-cursors';
-import { WRITE_COLUMNS, openDatabase, requireColumns } from './database.js';
+import { bulkInsert, describeFailure, passwordOf } from '@prepkit/db-cursors';
+import { WRITE_COLUMNS, openDatabase, requireColumns, requireWritable } from './database.js';
 import type { Database } from './database.js';
-import { InvalidOptionError, throwIfAborted } from '@prepkit/bench-harness/errors';
+import { InvalidOptionError, PrepkitError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { ExportFormatError } from './errors.js';
 import { readDiscordExport } from './export-reader.js';
 import type { ExportSource, JsonObject, JsonValue } from './export-reader.js';
 import type { ProgressReporter } from './progress.js';
 import { noProgress } from './progress.js';
+import { MAX_SNOWFLAKE, isSnowflake } from './snowflake.js';
 import { cleanText } from './text.js';
 
 export interface ImportOptions {
@@ -28,17 +29,20 @@ export interface ImportedFile {
   readonly name: string;
   readonly channelId: string | undefined;
   readonly messages: number;
+  /** Invalid UTF-8 sequences in the file, stored as U+FFFD. */
+  readonly invalidUtf8: number;
 }
 
 export interface ImportResult {
   readonly files: readonly ImportedFile[];
   /** Messages written (inserted or updated). */
   readonly messages: number;
+  /** Invalid UTF-8 sequences in all files, stored as U+FFFD. */
+  readonly invalidUtf8: number;
 }
 
 /** The defaults of `ImportOptions`. */
 export const DEFAULT_IMPORT_OPTIONS = Object.freeze({ batchSize: 5_000 });
-const SNOWFLAKE = /^\d{1,20}$/;
 
 /**
  * Imports DiscordChatExporter JSON exports into `messages` (and `channels`), streaming each file and
@@ -63,6 +67,8 @@ export async function importExports(options: ImportOptions): Promise<ImportResul
   try {
     await requireColumns(db.pool, 'messages', WRITE_COLUMNS);
     await requireColumns(db.pool, 'channels', CHANNEL_COLUMNS);
+    await requireWritable(db.pool, 'messages');
+    await requireWritable(db.pool, 'channels');
     const files: ImportedFile[] = [];
     let total = 0;
     for (const file of options.files) {
@@ -83,7 +89,7 @@ export async function importExports(options: ImportOptions): Promise<ImportResul
     }
     // Fresh statistics, so that reply lookups use the index from the first prepare on.
     await db.pool.query('ANALYZE messages');
-    return { files, messages: total };
+    return { files, messages: total, invalidUtf8: files.reduce((n, f) => n + f.invalidUtf8, 0) };
   } finally {
     await db.close();
   }
@@ -102,10 +108,11 @@ async function importOne(
   let channel: JsonObject | undefined;
   let guild: JsonObject | undefined;
   let messages = 0;
+  const stats = { invalidUtf8: 0 };
   async function* batches(): AsyncGenerator<unknown[][]> {
     // Keyed by id: a message listed twice in one batch would make ON CONFLICT fail ("cannot affect row a second time").
     let batch = new Map<string, unknown[]>();
-    for await (const item of readDiscordExport(source, name)) {
+    for await (const item of readDiscordExport(source, name, stats)) {
       channel ??= item.channel;
       guild ??= item.guild;
       const row = messageRow(name, item.message, item.index, item.channel, item.guild);
@@ -134,10 +141,8 @@ async function importOne(
     })(),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   }).catch((error: unknown) => {
-    if (error instanceof ExportFormatError || options.signal?.aborted === true) throw error;
-    throw error instanceof Error
-      ? new Error(db.redact(`import ${name}: ${error.message}`), { cause: error })
-      : error;
+    if (error instanceof PrepkitError || options.signal?.aborted === true) throw error;
+    throw describeFailure(`import ${name}`, error, [passwordOf(options.db)]);
   });
   throwIfAborted(options.signal, 'import');
   const channelId = channel === undefined ? undefined : snowflakeOrNull(channel.id);
@@ -149,7 +154,7 @@ async function importOne(
       onConflict: { key: 'id', action: 'update' },
     });
   }
-  return { name, channelId: channelId ?? undefined, messages };
+  return { name, channelId: channelId ?? undefined, messages, invalidUtf8: stats.invalidUtf8 };
 }
 
 /** A message as a row in `WRITE_COLUMNS` order, checked and cleaned. */
@@ -167,13 +172,20 @@ export function messageRow(
   const bad = (problem: string): never => {
     throw new ExportFormatError(file, `${where()}: ${problem}`);
   };
-  const id = snowflakeOrNull(value.id) ?? bad('"id" must be a snowflake string');
-  const channelId = snowflakeOrNull(channel.id) ?? bad('the file\'s "channel.id" must be a snowflake string');
-  const guildId = snowflakeOrNull(guild?.id);
+  // A digit string beyond int64 would fail the whole batch in PostgreSQL: name the message and field instead.
+  const snowflake = (field: string, v: JsonValue | undefined, required: boolean): string | null => {
+    if (typeof v === 'string' && isSnowflake(v)) return v;
+    if (typeof v === 'string' && /^\d+$/.test(v))
+      return bad(`"${field}" ${v} is beyond int64 (at most ${MAX_SNOWFLAKE})`);
+    return required ? bad(`"${field}" must be a snowflake string`) : null;
+  };
+  const id = snowflake('id', value.id, true)!;
+  const channelId = snowflake('channel.id', channel.id, true)!;
+  const guildId = snowflake('guild.id', guild?.id, false);
   const author = value.author;
   if (typeof author !== 'object' || author === null || Array.isArray(author))
     return bad('"author" is missing');
-  const authorId = snowflakeOrNull(author.id) ?? bad('"author.id" must be a snowflake string');
+  const authorId = snowflake('author.id', author.id, true)!;
   const authorName =
     typeof author.name === 'string' ? cleanText(author.name) : bad('"author.name" is missing');
   const nickname =
@@ -192,7 +204,7 @@ export function messageRow(
   let forwardOf: string | null = null;
   const reference = value.reference;
   if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
-    const target = snowflakeOrNull(reference.messageId);
+    const target = snowflake('reference.messageId', reference.messageId, false);
     if (reference.type === 'Forward') forwardOf = target;
     else replyTo = target;
   }
@@ -230,7 +242,7 @@ function channelRow(id: string, channel: JsonObject, guild: JsonObject | undefin
 }
 
 function snowflakeOrNull(value: JsonValue | undefined): string | null {
-  return typeof value === 'string' && SNOWFLAKE.test(value) ? value : null;
+  return typeof value === 'string' && isSnowflake(value) ? value : null;
 }
 
 /** jsonb refuses NUL and lone surrogates: clean every string of a JSON value. */

@@ -22,7 +22,13 @@ export type { InitDatabaseOptions, InitDatabaseResult, SqlScript } from './schem
 export { DEFAULT_IMPORT_OPTIONS, importExports, messageRow } from './import.js';
 export type { ImportOptions, ImportResult, ImportedFile } from './import.js';
 export { readDiscordExport } from './export-reader.js';
-export type { ExportSource, ExportedMessage, JsonObject, JsonValue } from './export-reader.js';
+export type {
+  ExportReadStats,
+  ExportSource,
+  ExportedMessage,
+  JsonObject,
+  JsonValue,
+} from './export-reader.js';
 export { MessageTableBuilder } from './message-table.js';
 export type { MessageRow, MessageTable } from './message-table.js';
 export { buildReplyForest } from './reply-forest.js';
@@ -53,4 +59,10 @@ export { DEFAULT_BENCH_DATABASE_OPTIONS, benchDatabase } from './bench-database.
 export type { BenchDatabaseOptions, BenchDatabaseResult, MissingIndex } from './bench-database.js';
 export { noProgress } from './progress.js';
 export type { PhaseProgress, ProgressReporter } from './progress.js';
-export { DataError, ExportFormatError, SchemaError, ValidationFailedError } from './errors.js';
+export {
+  DataError,
+  ExportFormatError,
+  ReadOnlyDatabaseError,
+  SchemaError,
+  ValidationFailedError,
+} from './errors.js';

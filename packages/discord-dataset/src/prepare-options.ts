@@ -9,6 +9,7 @@ import {
   assertPositiveInteger,
 } from '@prepkit/bench-harness/errors';
 import type { ProgressReporter } from './progress.js';
+import { MAX_SNOWFLAKE, isSnowflake } from './snowflake.js';
 
 /** How messages are read from PostgreSQL; all three produce the same bytes. */
 export type Strategy = 'naive' | 'cte' | 'copy';
@@ -162,9 +163,9 @@ export function resolvePrepareOptions(options: PrepareOptions): Readonly<Resolve
   const maxChars = options.maxChars === undefined ? 0 : positiveInteger('maxChars', options.maxChars);
   const channels = [...(options.channels ?? [])];
   for (const channel of channels) {
-    if (typeof channel !== 'string' || !/^\d{1,20}$/.test(channel)) {
+    if (!isSnowflake(channel)) {
       throw new InvalidOptionError(
-        `options.channels must hold snowflake ids (got ${JSON.stringify(channel)})`,
+        `options.channels must hold snowflake ids, at most ${MAX_SNOWFLAKE} (got ${JSON.stringify(channel)})`,
       );
     }
   }

@@ -187,6 +187,12 @@ describe('parseArgs', () => {
     ],
     [['prepare', 't', 'v', '--valid-fraction', '2'], /must be a number from 0 to 1/],
     [['prepare', 't', 'v', '--channel', 'general'], /general is not a channel id/],
+    [
+      ['prepare', 't', 'v', '--channel', '99999999999999999999'],
+      /--channel <id>' argument '99999999999999999999' is invalid\. 99999999999999999999 is not a channel id \(digits, at most 9223372036854775807\)/,
+    ],
+    [['prepare', 't', 'v', '--valid-fraction', '1e999'], /must be a number from 0 to 1/],
+    [['prepare', 't', 'v', '--max-chars', '99999999999999999999'], /must be a positive integer/],
     [['prepare', 't'], /missing required argument 'valid\.jsonl'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['prepare', 't', 'v', '--thraeds', '2'], /unknown option '--thraeds'[\s\S]*Did you mean --threads/],

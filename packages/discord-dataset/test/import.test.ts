@@ -2,7 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExportFormatError, SchemaError, importExports, initDatabase } from '../src/index.js';
+import {
+  ExportFormatError,
+  ReadOnlyDatabaseError,
+  SchemaError,
+  importExports,
+  initDatabase,
+} from '../src/index.js';
 import { newExport, oldExport, sql, tempDir } from './helpers.js';
 
 const db = useTestDatabase();
@@ -40,7 +46,9 @@ describe('importExports', () => {
     );
     const result = await importExports({ db: db.url, files: [path] });
     expect(result.messages).toBe(4);
-    expect(result.files).toEqual([{ name: path, channelId: '1000000000000000100', messages: 4 }]);
+    expect(result.files).toEqual([
+      { name: path, channelId: '1000000000000000100', messages: 4, invalidUtf8: 0 },
+    ]);
     const rows = await sql(
       db.url,
       `SELECT id::text, channel_id::text, guild_id::text, author_id::text, author_name, author_nickname, is_bot,
@@ -196,5 +204,83 @@ describe('importExports', () => {
     } finally {
       await sql(db.url, 'ALTER TABLE channels_away RENAME TO channels');
     }
+  });
+
+  it('names the file, message and field of an id beyond int64 (exit 2, not a database error)', async () => {
+    const huge = '99999999999999999999';
+    const cases: [string, unknown, string][] = [
+      ['id', newExport('1000000000000000800', [{ id: huge, author: ada, content: 'x' }]), 'id'],
+      [
+        'author',
+        newExport('1000000000000000800', [{ id: '1', author: { id: huge, name: 'z' }, content: 'x' }]),
+        'author.id',
+      ],
+      [
+        'reply',
+        newExport('1000000000000000800', [{ id: '1', author: ada, content: 'x', replyTo: huge }]),
+        'reference.messageId',
+      ],
+      ['channel', newExport(huge, [{ id: '1', author: ada, content: 'x' }]), 'channel.id'],
+    ];
+    for (const [name, value, field] of cases) {
+      const path = await write(`int64-${name}.json`, value);
+      const error = await importExports({ db: db.url, files: [path] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExportFormatError);
+      expect((error as Error).message).toBe(
+        `${path}: message #0 (id ${name === 'id' ? huge : '1'}): "${field}" ${huge} is beyond int64 (at most 9223372036854775807)`,
+      );
+    }
+    // int64's maximum itself is a valid id.
+    const max = await write(
+      'int64-max.json',
+      newExport('1000000000000000800', [{ id: '9223372036854775807', author: ada, content: 'x' }]),
+    );
+    await expect(importExports({ db: db.url, files: [max] })).resolves.toMatchObject({ messages: 1 });
+  });
+
+  it('counts invalid UTF-8 in an export, stored as U+FFFD', async () => {
+    const head = Buffer.from(
+      '{"guild":{"id":"1"},"channel":{"id":"1000000000000000900"},"messages":[' +
+        '{"id":"740000000000000001","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"bad ',
+    );
+    // A lone continuation byte, a cut 3-byte sequence, an overlong 2-byte one (2 replacements), and a real U+FFFD.
+    const bad = Buffer.from([0x80, 0x20, 0xe2, 0x82, 0x20, 0xc0, 0xaf, 0x20, 0xef, 0xbf, 0xbd]);
+    const tail = Buffer.from('","author":{"id":"5","name":"x"}}]}');
+    const path = join(dir, 'invalid-utf8.json');
+    await writeFile(path, Buffer.concat([head, bad, tail]));
+    const result = await importExports({ db: db.url, files: [path] });
+    expect(result.invalidUtf8).toBe(4);
+    expect(result.files[0]!.invalidUtf8).toBe(4);
+    expect(await sql(db.url, `SELECT content FROM messages WHERE id = 740000000000000001`)).toEqual([
+      { content: 'bad \uFFFD \uFFFD \uFFFD\uFFFD \uFFFD' },
+    ]);
+  });
+
+  it('says the database is read-only, or the role may not write, naming the table', async () => {
+    const path = await write('ro.json', newExport('1', [{ id: '1', author: ada, content: 'x' }]));
+    const name = new URL(db.url).pathname.slice(1);
+    await sql(db.url, `ALTER DATABASE "${name}" SET default_transaction_read_only = on`);
+    try {
+      const error = await importExports({ db: db.url, files: [path] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReadOnlyDatabaseError);
+      expect((error as Error).message).toBe(
+        'cannot write to table messages: the database is read-only (transaction_read_only is on)',
+      );
+    } finally {
+      await sql(
+        db.url,
+        `BEGIN READ WRITE; ALTER DATABASE "${name}" RESET default_transaction_read_only; COMMIT`,
+      );
+    }
+    await sql(db.url, `DROP ROLE IF EXISTS reader; CREATE ROLE reader LOGIN PASSWORD 'reader-pw'`);
+    await sql(db.url, 'GRANT SELECT ON messages, channels TO reader');
+    const reader = new URL(db.url);
+    reader.username = 'reader';
+    reader.password = 'reader-pw';
+    const error = await importExports({ db: reader.toString(), files: [path] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReadOnlyDatabaseError);
+    expect((error as Error).message).toBe(
+      'cannot write to table messages: role "reader" lacks the INSERT and UPDATE privilege',
+    );
   });
 });

@@ -33,6 +33,7 @@ import type {
   Strategy,
   ValidateOptions,
 } from '../index.js';
+import { MAX_SNOWFLAKE, isSnowflake } from '../snowflake.js';
 import { TOOL } from '../version.js';
 
 /** A parsed command line: what to run, with the library's own option types (only what the user gave). */
@@ -340,7 +341,8 @@ function collect(value: string, previous: string[] = []): string[] {
     .map((v) => v.trim())
     .filter((v) => v !== '');
   for (const id of ids)
-    if (!/^\d{1,20}$/.test(id)) throw new InvalidArgumentError(`${id} is not a channel id`);
+    if (!isSnowflake(id))
+      throw new InvalidArgumentError(`${id} is not a channel id (digits, at most ${MAX_SNOWFLAKE})`);
   return [...previous, ...ids];
 }
 

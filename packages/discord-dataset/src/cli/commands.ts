@@ -29,7 +29,13 @@ export async function runCommand(command: RunnableCommand, io: CliIo): Promise<v
       await reported('import', command, io, async (reporter) => {
         const result = await importExports({ ...command.options, reporter, ...(signal ? { signal } : {}) });
         reporter.count('messages', result.messages);
+        reporter.count('invalid_utf8', result.invalidUtf8);
         reporter.set('files', result.files);
+        const warnings = result.files
+          .filter((f) => f.invalidUtf8 > 0)
+          .map((f) => `${f.name}: ${f.invalidUtf8} invalid UTF-8 sequence(s) stored as U+FFFD`);
+        reporter.set('warnings', warnings);
+        if (!command.json) for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
       });
       return;
     case 'prepare':
