@@ -3,8 +3,8 @@ import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { planBatches } from './batching.js';
 import { resolveEmbedderOptions } from './embedder-options.js';
 import type { EmbedderOptions, ResolvedEmbedderOptions } from './embedder-options.js';
-import { ModelError } from './errors.js';
-import { openEncoderSession, runBatch } from './inference.js';
+import { EmbeddingsEnvironmentError, ModelError } from './errors.js';
+import { CUDA_UNAVAILABLE, openEncoderSession, runBatch } from './inference.js';
 import type { BatchResult, BatchTask, EncoderSession } from './inference.js';
 import { loadModelFiles } from './model.js';
 import type { ModelFiles } from './model.js';
@@ -82,6 +82,9 @@ export class Embedder implements AsyncDisposable {
       await embedder.close();
       // An error from the model thread arrives as a plain Error: say which model failed.
       if (error instanceof PrepkitError) throw error;
+      const message = (error as Error).message;
+      if (message.startsWith(CUDA_UNAVAILABLE))
+        throw new EmbeddingsEnvironmentError(message, { cause: error });
       throw new ModelError(resolved.model, (error as Error).message.replace(/^.*?: /, ''), { cause: error });
     }
     return embedder;

@@ -16,3 +16,10 @@ export class ModelError extends PrepkitError {
     this.modelDir = modelDir;
   }
 }
+
+/** This machine cannot do what was asked: `--device cuda` without a usable CUDA (kind environment). */
+export class EmbeddingsEnvironmentError extends PrepkitError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('PREPKIT_EMBEDDINGS_ENVIRONMENT', 'environment', message, options);
+  }
+}

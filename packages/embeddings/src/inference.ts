@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { ModelError } from './errors.js';
+import { EmbeddingsEnvironmentError, ModelError } from './errors.js';
 import type { Pooling } from './model-config.js';
 
 /** One model batch, as it crosses to the inference thread: token ids of each text, flat. */
@@ -38,6 +38,9 @@ export interface EncoderSession {
   readonly pooledOutput: boolean;
 }
 
+/** How the error for `--device cuda` without a usable CUDA begins (it crosses from the model thread as a plain Error). */
+export const CUDA_UNAVAILABLE = '--device cuda: ONNX Runtime cannot use CUDA here';
+
 /** Opens `modelPath` with `threads` intra-op threads on `device`. */
 export async function openEncoderSession(
   modelPath: string,
@@ -45,6 +48,9 @@ export async function openEncoderSession(
   device: Device,
 ): Promise<EncoderSession> {
   let session: ort.InferenceSession;
+  // ORT's process-wide logger (set when its first session is made) prints provider failures itself, as a
+  // coloured line before the error we report; fatal only, like the session's own logger below.
+  ort.env.logLevel = 'fatal';
   try {
     session = await ort.InferenceSession.create(modelPath, {
       intraOpNumThreads: threads,
@@ -52,14 +58,22 @@ export async function openEncoderSession(
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      // Fatal only: a failure comes back as the error below (one line); ORT's own coloured log line
+      // (a missing CUDA library, say) would otherwise print to stderr before it.
+      logSeverityLevel: 4,
       // Idle intra-op threads sleep instead of spinning: on a small machine a spinning pool takes the
       // cores the main thread needs to tokenise and write between batches.
       extra: { session: { intra_op: { allow_spinning: process.env.PREPKIT_ORT_SPIN ?? '0' } } },
     });
   } catch (cause) {
-    throw new ModelError(modelPath, `ONNX Runtime cannot load the model: ${(cause as Error).message}`, {
-      cause,
-    });
+    const message = (cause as Error).message;
+    if (device === 'cuda' && /cuda/i.test(message)) {
+      throw new EmbeddingsEnvironmentError(
+        `${CUDA_UNAVAILABLE} (${message}); use --device cpu, or install onnxruntime-node with its CUDA libraries on a machine with an NVIDIA GPU`,
+        { cause },
+      );
+    }
+    throw new ModelError(modelPath, `ONNX Runtime cannot load the model: ${message}`, { cause });
   }
   for (const required of ['input_ids', 'attention_mask']) {
     if (!session.inputNames.includes(required)) {

@@ -7,6 +7,7 @@ import { UsageError } from '@prepkit/bench-harness/errors';
 import { main } from '../src/cli/main.js';
 import { parseArgs } from '../src/cli/parse-args.js';
 import { DEFAULT_EMBED_TABLE_OPTIONS } from '../src/index.js';
+import { startCli } from './helpers.js';
 
 const db = useTestDatabase();
 let dir: string;
@@ -160,6 +161,19 @@ describe('embeddings CLI', () => {
     expectOneLine(denied, /password authentication failed/);
     expect(denied.stderr).not.toContain('wrong-password');
     if (password !== '') expect(denied.stderr).not.toContain(password);
+  });
+
+  it("says in one line that --device cuda cannot work here, without ONNX Runtime's own log line", async () => {
+    const result = await startCli(
+      ['run', '--table', 'docs', '--model', join(dir, 'tiny'), '--device', 'cuda', '--retry-errors', '-q'],
+      db.url,
+    ).exit;
+    // A machine with a usable CUDA runs it; there is nothing to report then.
+    if (result.code === 0) return;
+    expectOneLine(
+      { code: result.code ?? -1, stderr: result.stderr },
+      /^embeddings: --device cuda: ONNX Runtime cannot use CUDA here \(.+\); use --device cpu/,
+    );
   });
 
   it('reports a run stopped through io.signal as interrupted, exit code 130', async () => {
