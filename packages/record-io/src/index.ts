@@ -21,6 +21,8 @@ export {
 export type { JsonlReaderOptions, ResolvedJsonlReaderOptions } from './jsonl-reader.js';
 export { parseShardName, shardName, shardNames } from './shard-names.js';
 export { stableUnit } from './stable-hash.js';
+export { parseShardSpec, shardOf } from './shard-plan.js';
+export type { ShardSpec } from './shard-plan.js';
 export { arrowTypeFor } from './arrow-types.js';
 export type { ColumnType, ColumnTypeSpec } from './arrow-types.js';
 export type { ShardName } from './shard-names.js';
