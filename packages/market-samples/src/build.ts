@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { PhaseLog, RunReporter } from '@prepkit/bench-harness';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
-import { MANIFEST_FILE, openParquetWriter, writeManifest } from '@prepkit/record-io';
+import { MANIFEST_FILE, beginOutputSet, openParquetWriter } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { MarketSamplesInputError } from './errors.js';
 import { loadMarket } from './load-market.js';
@@ -74,12 +72,6 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
   const dir = resolve(c.dataDir);
   const samplesPath = resolve(dir, samplesFileName(c, n));
   const scalerPath = resolve(dir, c.scalerFilename);
-  if (!c.overwrite) {
-    for (const path of [samplesPath, scalerPath]) {
-      if (existsSync(path))
-        throw new MarketSamplesInputError(`${path} exists; pass --overwrite to replace it`);
-    }
-  }
   const shape = sampleShape(c);
   const market = await log.phase('load and clean', () => loadMarket(c), { unit: 'tickers' });
   const tickerNames = market.tickers.map((t) => t.ticker);
@@ -137,7 +129,13 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
     validEnds: plan.counts[1],
     seed,
   };
-  await mkdir(dir, { recursive: true });
+  // Only now, once the inputs proved usable: beginning the set removes an earlier run's manifest (and the
+  // temporaries killed runs left); samples and scaler then count as complete only once the new manifest lists them.
+  const set = await beginOutputSet(dir, {
+    files: [samplesPath, scalerPath].map((path) => relative(dir, path)),
+    overwrite: c.overwrite,
+  });
+  report.count('stale_temporaries_removed', set.staleRemoved.length);
   const perSplit = [0, 0, 0];
   const timing = { computeMs: 0, writeWaitMs: 0 };
   const written = await log.phase(
@@ -179,7 +177,7 @@ async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSam
   // Last: a manifest in the directory says the samples and scaler beside it are complete.
   const manifestPath = resolve(dir, MANIFEST_FILE);
   await report.phase('manifest', () =>
-    writeManifest(dir, {
+    set.commit({
       tool: { name: '@prepkit/market-samples', version: PACKAGE_VERSION },
       config: { ...runConfig(c), tickers: tickerNames },
       inputs: market.tickers.map((t) => t.file),

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -74,6 +76,58 @@ describe('buildSamples', () => {
       await expect(buildSamples({ ...config(dir), nSamples: 100 })).rejects.toThrow(
         /exists; pass --overwrite/,
       );
+    });
+  });
+
+  it('replaces what an interrupted run left (files without a manifest) without overwrite, and its temporaries', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir);
+      const first = await buildSamples({ ...config(dir), nSamples: 100 });
+      const [samples, scaler] = await Promise.all([readFile(first.samplesPath), readFile(first.scalerPath)]);
+      // A kill after the samples were committed: no scaler, no manifest, and the temporary of a dead process.
+      await rm(first.scalerPath);
+      await rm(first.manifestPath);
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      const stale = join(dir, `.meta_scaler.json.tmp-${dead}-0123456789ab`);
+      await writeFile(stale, 'half a scaler');
+      const rerun = await buildSamples({ ...config(dir), nSamples: 100 });
+      expect(existsSync(stale)).toBe(false);
+      expect(await readFile(rerun.samplesPath)).toEqual(samples);
+      expect(await readFile(rerun.scalerPath)).toEqual(scaler);
+      expect(await verify(dir)).toMatchObject({ ok: true, checked: 2 });
+    });
+  });
+
+  it('takes an earlier manifest away before replacing its files, so none lists samples and scaler of two runs', async () => {
+    await withTempDir(async (dir) => {
+      await fixture(dir);
+      const first = await buildSamples({ ...config(dir), nSamples: 2000 });
+      const controller = new AbortController();
+      // Interrupted on its first samples progress line: the new samples are not committed, the old scaler is
+      // still there, and no manifest vouches for either.
+      const reporter = new RunReporter({
+        name: 'interrupted overwrite',
+        progress: 'lines',
+        progressIntervalMs: 0,
+        stderr: {
+          write: (line: string) => line.startsWith('samples:') && controller.abort(new Error('interrupted')),
+        },
+      });
+      await expect(
+        buildSamples({
+          ...config(dir, { window: 8, chunkRows: 100 }),
+          nSamples: 2000,
+          overwrite: true,
+          reporter,
+          signal: controller.signal,
+        }),
+      ).rejects.toThrow('interrupted');
+      expect(existsSync(first.manifestPath)).toBe(false);
+      expect((await readScaler(first.scalerPath)).window).toBe(16);
+      // The next run does not need --overwrite: nothing complete is in the way.
+      await buildSamples({ ...config(dir, { window: 8 }), nSamples: 2000 });
+      expect((await readScaler(first.scalerPath)).window).toBe(8);
+      expect(await verify(dir)).toMatchObject({ ok: true, checked: 2 });
     });
   });
 
