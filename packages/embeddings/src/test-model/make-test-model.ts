@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { Phase, RunReporter } from '@prepkit/bench-harness';
+import { rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { PhaseLog } from '@prepkit/bench-harness';
+import type { RunReporter } from '@prepkit/bench-harness';
 import {
   AbortedError,
   assertNonEmptyString,
   assertOneOf,
   throwIfAborted,
 } from '@prepkit/bench-harness/errors';
-import { MANIFEST_FILE, openAtomicFile, writeManifest } from '@prepkit/record-io';
-import type { ManifestPhase } from '@prepkit/record-io';
+import { MANIFEST_FILE, beginOutputSet, openAtomicFile } from '@prepkit/record-io';
 import { definedFields } from '../defined-fields.js';
 import { EmbeddingsInputError } from '../errors.js';
 import type { ModelConfig } from '../model-config.js';
@@ -114,17 +114,17 @@ const MODEL_FILES = ['tokenizer.json', 'tokenizer_config.json', 'prepkit.json', 
 export async function makeTestModel(options: MakeTestModelOptions): Promise<TestModelInfo> {
   const o = resolveMakeTestModelOptions(options);
   const shape = TEST_MODEL_PRESETS[o.preset];
-  const phases: ManifestPhase[] = [];
-  const phase = <T>(name: string, body: (p?: Phase) => T | Promise<T>, unit?: string): Promise<T> =>
-    timedPhase(phases, o.reporter, name, body, unit);
+  const log = new PhaseLog(o.reporter);
   const dir = resolve(o.output);
-  const created = await mkdir(dir, { recursive: true });
+  // The directory this run creates (the first missing one on the way to `dir`) goes entirely on failure.
+  const created = firstMissing(dir);
   const written: string[] = [];
   try {
-    await clearOldModel(dir, o.overwrite);
-    const vocabulary = await phase('vocabulary', () => buildVocabulary(shape.vocabSize, o.seed));
+    await refuseExistingModel(dir, o.overwrite);
+    const set = await beginOutputSet(dir, { files: MODEL_FILES, overwrite: o.overwrite });
+    const vocabulary = await log.phase('vocabulary', () => buildVocabulary(shape.vocabSize, o.seed));
     throwIfAborted(o.signal, 'make-test-model');
-    const model = await phase('graph', () => encodeBertModel(shape, o.seed));
+    const model = await log.phase('graph', () => encodeBertModel(shape, o.seed));
     const config: ModelConfig = { pooling: 'mean', normalize: true, max_length: shape.maxLength };
     const contents: Record<(typeof MODEL_FILES)[number], string | Uint8Array> = {
       'tokenizer.json': `${JSON.stringify(tokenizerJson(vocabulary))}\n`,
@@ -132,33 +132,33 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<Test
       'prepkit.json': `${JSON.stringify({ ...config, generated: { preset: o.preset, seed: o.seed } }, null, 2)}\n`,
       'model.onnx': model,
     };
-    await phase(
+    await log.phase(
       'write',
       async (progress) => {
-        progress?.setTotal(MODEL_FILES.length);
+        progress.setTotal(MODEL_FILES.length);
         for (const name of MODEL_FILES) {
           throwIfAborted(o.signal, 'make-test-model');
-          await using file = await openAtomicFile(join(dir, name));
+          await using file = await openAtomicFile(set.path(name));
           await file.write(contents[name]);
           await file.commit();
           written.push(file.path);
-          progress?.advance();
+          progress.advance();
         }
       },
-      'files',
+      { unit: 'files' },
     );
-    await writeManifest(dir, {
+    await set.commit({
       tool: { name: '@prepkit/embeddings', version: PACKAGE_VERSION },
       config: { output: o.output, preset: o.preset, seed: o.seed, overwrite: o.overwrite },
       outputs: [...MODEL_FILES],
-      phases,
+      phases: log.phases,
     });
     return {
       dir: o.output,
       preset: o.preset,
       shape,
       modelBytes: model.byteLength,
-      manifest: join(dir, MANIFEST_FILE),
+      manifest: set.path(MANIFEST_FILE),
     };
   } catch (error) {
     // A directory this run created goes entirely; in one that was there, only the files it wrote.
@@ -170,30 +170,24 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<Test
   }
 }
 
-/** Refuses to write over a model unless `overwrite`; then removes its manifest first, as it will not match. */
-async function clearOldModel(dir: string, overwrite: boolean): Promise<void> {
-  const existing = [MANIFEST_FILE, ...MODEL_FILES].filter((name) => existsSync(join(dir, name)));
-  if (existing.length === 0) return;
-  if (!overwrite)
-    throw new EmbeddingsInputError(
-      `${dir} already holds ${existing.join(', ')}; pass --overwrite to replace them`,
-    );
-  await rm(join(dir, MANIFEST_FILE), { force: true });
+/** The outermost directory on the way to `dir` that does not exist yet (undefined when `dir` exists). */
+function firstMissing(dir: string): string | undefined {
+  let missing: string | undefined;
+  for (let path = dir; !existsSync(path); path = dirname(path)) {
+    missing = path;
+    if (dirname(path) === path) break;
+  }
+  return missing;
 }
 
-/** Runs `body` as a reporter phase (when there is a reporter) and records its wall time for the manifest. */
-async function timedPhase<T>(
-  phases: ManifestPhase[],
-  reporter: RunReporter | undefined,
-  name: string,
-  body: (phase?: Phase) => T | Promise<T>,
-  unit?: string,
-): Promise<T> {
-  const started = performance.now();
-  const result =
-    reporter === undefined
-      ? await body()
-      : await reporter.phase(name, body, unit === undefined ? {} : { unit });
-  phases.push({ name, wallMs: performance.now() - started });
-  return result;
+/**
+ * Refuses to write over a model unless `overwrite`. Stricter than `beginOutputSet`, which replaces files
+ * that no manifest lists: a model downloaded by hand has no manifest either, and is not a leftover.
+ */
+async function refuseExistingModel(dir: string, overwrite: boolean): Promise<void> {
+  const existing = [MANIFEST_FILE, ...MODEL_FILES].filter((name) => existsSync(join(dir, name)));
+  if (existing.length === 0 || overwrite) return;
+  throw new EmbeddingsInputError(
+    `${dir} already holds ${existing.join(', ')}; pass --overwrite to replace them`,
+  );
 }
