@@ -87,7 +87,7 @@ describe('buildSamples', () => {
       // A kill after the samples were committed: no scaler, no manifest, and the temporary of a dead process.
       await rm(first.scalerPath);
       await rm(first.manifestPath);
-      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
       const stale = join(dir, `.meta_scaler.json.tmp-${dead}-0123456789ab`);
       await writeFile(stale, 'half a scaler');
       const rerun = await buildSamples({ ...config(dir), nSamples: 100 });
