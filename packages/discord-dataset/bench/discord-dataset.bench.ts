@@ -56,6 +56,7 @@ await runBenchScript(
                 strategy,
                 train: join(outputDir, 'train.jsonl'),
                 valid: join(outputDir, 'valid.jsonl'),
+                overwrite: true,
               });
               if (flags.quick && strategy === 'copy') await keepDemoOutput(outputDir);
               return { items: result.messages, outputs: ['train.jsonl', 'valid.jsonl'] };

@@ -108,6 +108,7 @@ export async function benchDatabase(options: BenchDatabaseOptions): Promise<Benc
         train: `${outputDir}/train.jsonl`,
         valid: `${outputDir}/valid.jsonl`,
         manifest: false,
+        overwrite: true,
       });
       return { items: result.messages, outputs: ['train.jsonl', 'valid.jsonl'] };
     },

@@ -29,11 +29,7 @@ export async function openDatabase(
   what: string,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) {
-    throw new InvalidOptionError(
-      `${what}: the database must be a valid postgresql:// URL (got ${url === '' ? 'nothing' : JSON.stringify(redact(String(url)))})`,
-    );
-  }
+  assertDatabaseUrl(url, what);
   const secrets = [passwordOf(url)];
   const mask = (text: string): string => redact(text, secrets);
   const pool = createPool(url, {
@@ -54,6 +50,15 @@ export async function openDatabase(
     );
   }
   return { pool, safeUrl, redact: mask, close: () => pool.end() };
+}
+
+/** A malformed URL is a configuration error, found before anything else is looked at (`InvalidOptionError`). */
+export function assertDatabaseUrl(url: string, what: string): void {
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) {
+    throw new InvalidOptionError(
+      `${what}: the database must be a valid postgresql:// URL (got ${url === '' ? 'nothing' : JSON.stringify(redact(String(url)))})`,
+    );
+  }
 }
 
 /** The columns of `messages` that reading needs (`prepare`, `bench`). */

@@ -1,6 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { bulkInsert, describeFailure, passwordOf } from '@prepkit/db-cursors';
-import { WRITE_COLUMNS, openDatabase, requireColumns, requireWritable } from './database.js';
+import {
+  WRITE_COLUMNS,
+  assertDatabaseUrl,
+  openDatabase,
+  requireColumns,
+  requireWritable,
+} from './database.js';
 import type { Database } from './database.js';
 import { InvalidOptionError, PrepkitError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { ExportFormatError } from './errors.js';
@@ -61,6 +67,7 @@ export async function importExports(options: ImportOptions): Promise<ImportResul
   }
   if (options.files.length === 0) throw new InvalidOptionError('options.files must name at least one export');
   const reporter = options.reporter ?? noProgress;
+  assertDatabaseUrl(options.db, 'import');
   // A mistyped path is reported before any connection is made.
   for (const file of options.files) if (typeof file === 'string') await assertReadable(file);
   const db = await openDatabase(options.db, 'import');

@@ -80,6 +80,11 @@ export interface PrepareOptions {
   speakerNames?: SpeakerNames;
   /** Write `manifest.json` beside the outputs. Default: true. */
   manifest?: boolean;
+  /**
+   * Replace a complete earlier output (files listed by a `manifest.json`). Without it, one is an
+   * `OutputExistsError`; files without a manifest are an interrupted run's and are replaced. Default: false.
+   */
+  overwrite?: boolean;
   /** Open every connection read-only (`default_transaction_read_only`); prepare only reads anyway. Default: false. */
   readOnly?: boolean;
   /** Phases and counters; a bench-harness `RunReporter` fits. Not part of the manifest's configuration. */
@@ -120,6 +125,7 @@ export interface ResolvedPrepareOptions {
   readonly until: string | undefined;
   readonly examplePer: ExamplePer;
   readonly manifest: boolean;
+  readonly overwrite: boolean;
   readonly readOnly: boolean;
   readonly format: FormatConfig;
 }
@@ -137,6 +143,7 @@ export const DEFAULT_PREPARE_OPTIONS = Object.freeze({
   examplePer: 'leaf',
   speakerNames: 'prefix',
   manifest: true,
+  overwrite: false,
 });
 
 /** Validates `options` (`options.batchSize must be a positive integer (got 0)`), fills defaults, freezes. */
@@ -194,6 +201,7 @@ export function resolvePrepareOptions(options: PrepareOptions): Readonly<Resolve
     until,
     examplePer: oneOf('examplePer', options.examplePer ?? d.examplePer, EXAMPLE_PER),
     manifest: options.manifest ?? d.manifest,
+    overwrite: options.overwrite ?? d.overwrite,
     readOnly: options.readOnly ?? false,
     format: Object.freeze({
       format: oneOf('format', options.format ?? d.format, OUTPUT_FORMATS),

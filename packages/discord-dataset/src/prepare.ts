@@ -1,8 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { PhaseLog } from '@prepkit/bench-harness';
-import { MANIFEST_FILE, openAtomicFile, writeManifest } from '@prepkit/record-io';
-import type { ManifestPhase } from '@prepkit/record-io';
+import { MANIFEST_FILE, beginOutputSet, openAtomicFile } from '@prepkit/record-io';
+import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
 import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
@@ -104,6 +103,7 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       pool === undefined
         ? formatInline(tasks, signal)
         : pool.map(tasks, signal === undefined ? {} : { signal });
+    const sets = await beginOutputs(resolved);
     const written = await reporter.phase(
       'format+write',
       (phase) => writeOutputs(resolved, results, plan.examples, phase, signal),
@@ -132,7 +132,7 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       warnings,
       phases: reporter.phases,
     };
-    const manifests = resolved.manifest ? await writeManifests(resolved, db.safeUrl, result) : [];
+    const manifests = resolved.manifest ? await writeManifests(sets, resolved, db.safeUrl, result) : [];
     return { ...result, manifests };
   } catch (error) {
     if (signal?.aborted === true && !(error instanceof AbortedError))
@@ -152,10 +152,27 @@ interface Written {
 }
 
 /**
+ * One output set per directory (train and valid may be in different ones): each removes the
+ * temporaries of killed runs, refuses a complete earlier output unless `overwrite`, and takes the
+ * old manifest away before any new file is committed, so no directory pairs new files with an old
+ * manifest.
+ */
+async function beginOutputs(options: ResolvedPrepareOptions): Promise<OutputSet[]> {
+  const files = new Map<string, string[]>();
+  for (const path of [options.train, options.valid]) {
+    files.set(dirname(path), [...(files.get(dirname(path)) ?? []), basename(path)]);
+  }
+  const sets: OutputSet[] = [];
+  for (const [dir, names] of files) {
+    sets.push(await beginOutputSet(dir, { files: names, overwrite: options.overwrite }));
+  }
+  return sets;
+}
+
+/**
  * Writes the batches' bytes, in input order, to temporary files beside the targets, and renames
  * them onto the targets only when both are complete. A failure or Ctrl-C removes the temporary
- * files; a stale manifest is removed before the rename, so no directory ever pairs new files with
- * an old manifest.
+ * files.
  */
 async function writeOutputs(
   options: ResolvedPrepareOptions,
@@ -164,8 +181,6 @@ async function writeOutputs(
   phase: PhaseProgress,
   signal: AbortSignal | undefined,
 ): Promise<Written> {
-  await mkdir(dirname(options.train), { recursive: true });
-  await mkdir(dirname(options.valid), { recursive: true });
   await using train = await openAtomicFile(options.train);
   await using valid = await openAtomicFile(options.valid);
   const counts = { train: 0, valid: 0, tooShort: 0, tooLong: 0 };
@@ -181,11 +196,6 @@ async function writeOutputs(
     phase.advance(result.trainExamples + result.validExamples + result.tooShort + result.tooLong);
   }
   throwIfAborted(signal, 'prepare');
-  if (options.manifest) {
-    for (const dir of new Set([dirname(options.train), dirname(options.valid)])) {
-      await rm(join(dir, MANIFEST_FILE), { force: true });
-    }
-  }
   await train.commit();
   await valid.commit();
   return {
@@ -208,18 +218,21 @@ async function* formatInline(
   }
 }
 
-/** One manifest per output directory, listing the outputs in it. */
+/** One manifest per output set (directory), listing the outputs in it, written last. */
 async function writeManifests(
+  sets: readonly OutputSet[],
   options: ResolvedPrepareOptions,
   safeUrl: string,
   result: PrepareResult,
 ): Promise<string[]> {
   const files = [result.train, result.valid];
+  // --overwrite says what to do with an earlier output, not how this one was made.
+  const config = Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'overwrite'));
   const paths: string[] = [];
-  for (const dir of new Set(files.map((f) => dirname(f.path)))) {
-    await writeManifest(dir, {
+  for (const set of sets) {
+    await set.commit({
       tool: TOOL,
-      config: { ...options, db: safeUrl },
+      config: { ...config, db: safeUrl },
       inputs: [
         {
           database: safeUrl,
@@ -231,11 +244,11 @@ async function writeManifests(
         },
       ],
       outputs: files
-        .filter((f) => dirname(f.path) === dir)
+        .filter((f) => dirname(f.path) === set.dir)
         .map((f) => ({ path: f.path, records: f.records })),
       phases: result.phases,
     });
-    paths.push(join(dir, MANIFEST_FILE));
+    paths.push(set.path(MANIFEST_FILE));
   }
   return paths;
 }

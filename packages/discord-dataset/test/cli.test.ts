@@ -85,6 +85,7 @@ describe('parseArgs', () => {
         '--speaker-names',
         'none',
         '--no-manifest',
+        '--overwrite',
         '--json',
       ]),
     ).toEqual({
@@ -113,6 +114,7 @@ describe('parseArgs', () => {
         examplePer: 'reply',
         speakerNames: 'none',
         manifest: false,
+        overwrite: true,
       },
     });
   });

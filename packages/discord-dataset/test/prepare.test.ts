@@ -1,9 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortedError } from '@prepkit/bench-harness/errors';
 import { ConnectionError } from '@prepkit/db-cursors';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
-import { readManifest, verify } from '@prepkit/record-io';
+import { OutputExistsError, OutputLocationError, readManifest, verify } from '@prepkit/record-io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   SchemaError,
@@ -394,5 +394,60 @@ describe('prepareDiscordDataset', () => {
     expect(message).toMatch(
       /^prepare: cannot connect to postgresql:\/\/[^:/]+:\*\*\*@\S+: password authentication failed/,
     );
+  });
+
+  it("writes an output set: removes dead runs' temporaries, keeps a complete output unless --overwrite", async () => {
+    const out = join(dir, 'output-set');
+    const options = {
+      db: db.url,
+      train: join(out, 'train.jsonl'),
+      valid: join(out, 'valid.jsonl'),
+      channels: GENERATED,
+      threads: 1,
+    };
+    await mkdir(out, { recursive: true });
+    // What a SIGKILLed run leaves: a temporary whose process (pid 999999999 cannot exist) is gone.
+    await writeFile(join(out, '.train.jsonl.tmp-999999999-0a1b2c'), 'half a file');
+    await writeFile(join(out, 'valid.jsonl'), 'a leftover without a manifest');
+    const first = await prepareDiscordDataset(options);
+    expect(await listDir(out)).toEqual(['manifest.json', 'train.jsonl', 'valid.jsonl']);
+    expect((await verify(out)).ok).toBe(true);
+    const hashes = [await sha256(first.train.path), await sha256(first.valid.path)];
+
+    const refused = await prepareDiscordDataset(options).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OutputExistsError);
+    expect((refused as Error).message).toMatch(/train\.jsonl exists; pass --overwrite to replace it/);
+    expect((await verify(out)).ok).toBe(true);
+
+    await prepareDiscordDataset({ ...options, overwrite: true });
+    expect([await sha256(first.train.path), await sha256(first.valid.path)]).toEqual(hashes);
+    expect((await verify(out)).ok).toBe(true);
+  });
+
+  it('names a file standing where the output directory must be', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'not a directory');
+    const error = await prepareDiscordDataset({
+      db: db.url,
+      train: join(file, 'train.jsonl'),
+      valid: join(file, 'valid.jsonl'),
+      channels: GENERATED,
+      threads: 1,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputLocationError);
+    expect((error as Error).message).toBe(`${file}: a file stands where a directory is needed`);
+
+    const out = join(dir, 'a-directory-as-train');
+    await mkdir(join(out, 'train.jsonl'), { recursive: true });
+    const reverse = await prepareDiscordDataset({
+      db: db.url,
+      train: join(out, 'train.jsonl'),
+      valid: join(out, 'valid.jsonl'),
+      channels: GENERATED,
+      threads: 1,
+    }).catch((e: unknown) => e);
+    expect(reverse).toBeInstanceOf(OutputLocationError);
+    expect((reverse as Error).message).toBe(`${join(out, 'train.jsonl')}: is a directory, not a file`);
+    expect(await listDir(out)).toEqual(['train.jsonl']);
   });
 });

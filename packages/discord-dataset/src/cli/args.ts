@@ -180,6 +180,7 @@ export function parseArgs(
       ).choices(SPEAKER_NAMES),
     )
     .option('--no-manifest', 'do not write manifest.json')
+    .option('--overwrite', 'replace an earlier complete output (one its manifest.json lists)')
     .addHelpText('after', PREPARE_EXAMPLES)
     .action((train: string, valid: string, o: PrepareFlags) => {
       parsed = {
@@ -207,6 +208,7 @@ export function parseArgs(
             examplePer: o.examplePer,
             speakerNames: o.speakerNames,
             manifest: o.manifest ? undefined : false,
+            overwrite: o.overwrite,
           }),
         },
         ...reportFlags(o),
@@ -307,6 +309,7 @@ interface PrepareFlags extends Partial<ReportFlags> {
   db?: string;
   channel?: string[];
   manifest: boolean;
+  overwrite?: boolean;
   strategy?: Strategy;
   format?: OutputFormat;
   examplePer?: ExamplePer;
