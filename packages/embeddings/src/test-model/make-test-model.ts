@@ -120,7 +120,7 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<Test
   const created = firstMissing(dir);
   const written: string[] = [];
   try {
-    await refuseExistingModel(dir, o.overwrite);
+    refuseExistingModel(dir, o.overwrite);
     const set = await beginOutputSet(dir, { files: MODEL_FILES, overwrite: o.overwrite });
     const vocabulary = await log.phase('vocabulary', () => buildVocabulary(shape.vocabSize, o.seed));
     throwIfAborted(o.signal, 'make-test-model');
@@ -184,7 +184,7 @@ function firstMissing(dir: string): string | undefined {
  * Refuses to write over a model unless `overwrite`. Stricter than `beginOutputSet`, which replaces files
  * that no manifest lists: a model downloaded by hand has no manifest either, and is not a leftover.
  */
-async function refuseExistingModel(dir: string, overwrite: boolean): Promise<void> {
+function refuseExistingModel(dir: string, overwrite: boolean): void {
   const existing = [MANIFEST_FILE, ...MODEL_FILES].filter((name) => existsSync(join(dir, name)));
   if (existing.length === 0 || overwrite) return;
   throw new EmbeddingsInputError(
