@@ -115,7 +115,7 @@ describe('probe-rows build', () => {
       expect(await main(argv, r.io)).toBe(2);
       expect(r.err[0]).toMatch(new RegExp(`^probe-rows: ${output}/\\S+: no space left on device\\n$`));
       expect(await hiddenNames(output)).toEqual([]);
-      const { 'manifest.json': _manifest, ...files } = earlier;
+      const files = Object.fromEntries(SPLIT_FILES.map((name) => [name, earlier[name]]));
       expect(await digests(output, SPLIT_FILES)).toEqual(files);
       // beginOutputSet removes the old manifest before any new file is committed: the output now reads as
       // incomplete, and the next successful run (or a rebuild of the earlier one) completes it.
