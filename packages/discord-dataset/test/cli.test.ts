@@ -7,8 +7,8 @@ import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/cli/args.js';
 import { main } from '../src/cli/main.js';
-import { DEFAULT_PREPARE_OPTIONS, generateToDatabase } from '../src/index.js';
-import { listDir, newExport, sql, tempDir, withPassword } from './helpers.js';
+import { DEFAULT_PREPARE_OPTIONS, generateToDatabase, initDatabase } from '../src/index.js';
+import { largeExport, listDir, newExport, sql, tempDir, until, withPassword } from './helpers.js';
 
 const db = useTestDatabase();
 const dir = await tempDir();
@@ -424,6 +424,50 @@ describe('main', () => {
       expect(await listDir(out)).toEqual([]);
     },
     60_000,
+  );
+});
+
+describe('main, interrupted import', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'on %s, exits 130 keeping the committed batches, and a rerun holds each message once',
+    async (signal) => {
+      await initDatabase(db.url);
+      const channel = signal === 'SIGINT' ? '1000000000000001001' : '1000000000000001002';
+      const first = signal === 'SIGINT' ? 810000000000000000n : 820000000000000000n;
+      const total = 8_000;
+      const file = join(dir, `${signal}-export.json`);
+      await writeFile(file, largeExport(channel, total, first));
+      const count = async (): Promise<number> =>
+        (
+          await sql<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM messages WHERE channel_id = $1', [
+            channel,
+          ])
+        )[0]!.n;
+      const runTs = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
+      const args = ['--import', 'tsx', runTs, 'import', file, '--batch-size', '500'];
+      const env = { ...process.env, DATABASE_URL: db.url };
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let done = false;
+      void exited.then(() => (done = true));
+      // The first committed batch: the import is under way.
+      await until(async () => done || (await count()) > 0, 'a committed batch');
+      child.kill(signal);
+      const code = await exited;
+      expect(stderr).toContain(
+        'discord-dataset: interrupted; the batches committed so far are kept; importing the same files again is safe',
+      );
+      expect(code).toBe(130);
+      expect(await listDir(dir)).not.toContainEqual(expect.stringMatching(/\.tmp-/));
+      expect(await count()).toBeLessThan(total);
+
+      const rerun = await cliWithEnv({}, 'import', file, '--db', db.url, '-q');
+      expect(rerun).toMatchObject({ code: 0, stderr: '' });
+      expect(await count()).toBe(total);
+    },
+    120_000,
   );
 });
 

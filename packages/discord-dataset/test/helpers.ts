@@ -215,3 +215,32 @@ export function withPassword(url: string, password: string): string {
   u.password = password;
   return u.toString();
 }
+
+/**
+ * A DiscordChatExporter export of `count` messages (ids from `firstId` up, every third a reply to the one
+ * before), as text: large exports for runs that must last long enough to be interrupted.
+ */
+export function largeExport(channelId: string, count: number, firstId = 800000000000000000n): string {
+  const parts: string[] = [
+    `{"guild":{"id":"900000000000000001","name":"g"},"channel":{"id":"${channelId}","name":"big"},"messages":[`,
+  ];
+  for (let j = 0; j < count; j++) {
+    const id = firstId + BigInt(j);
+    const reference = j % 3 === 2 ? `,"reference":{"messageId":"${id - 1n}"}` : '';
+    parts.push(
+      `${j === 0 ? '' : ','}{"id":"${id}","type":"Default","timestamp":"2024-02-01T00:00:00+00:00",` +
+        `"content":"message ${j} ${'z'.repeat(100)}","author":{"id":"${(j % 50) + 1}","name":"u${j % 50}","isBot":false},"mentions":[]${reference}}`,
+    );
+  }
+  parts.push(`],"messageCount":${count}}`);
+  return parts.join('');
+}
+
+/** Resolves once `check` returns true, asking again every few milliseconds (a row count, a file). */
+export async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (await check()) return;
+    if (i > 60_000) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -18,8 +18,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io,
     [...argv, io.env?.DATABASE_URL ?? ''].map((arg) => passwordOf(arg)),
   );
+  let kind: string | undefined;
   try {
     const command = parseArgs(argv, io.env);
+    kind = command.kind;
     if (command.kind === 'help' || command.kind === 'version') {
       safe.stdout.write(command.text);
       return 0;
@@ -27,9 +29,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await runCommand(command, safe);
     return 0;
   } catch (error) {
-    return reportFailure('discord-dataset', error, safe);
+    return reportFailure('discord-dataset', error, safe, AFTER_INTERRUPT[kind ?? ''] ?? undefined);
   }
 }
+
+// What an interrupted command leaves, when it is not "no output was left behind": the writers to PostgreSQL
+// commit batch by batch.
+const AFTER_INTERRUPT: Readonly<Record<string, string>> = {
+  import: 'the batches committed so far are kept; importing the same files again is safe',
+  generate: 'the rows committed so far are kept',
+};
 
 /** `io` with every secret masked in what is written to it: one place, whatever a message quotes. */
 function masked(io: CliIo, secrets: readonly (string | undefined)[]): CliIo {
