@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { openDuckDB } from '@prepkit/db-cursors';
 import type { DuckDB } from '@prepkit/db-cursors';
-import { openAtomicFile } from '@prepkit/record-io';
+import { openAtomicFile, prepareOutputDirectory } from '@prepkit/record-io';
 import { interruptOnAbort } from './duckdb.js';
 import { OutputExistsError } from './errors.js';
 
@@ -29,7 +28,8 @@ export async function writeParquetAtomically<T>(
 ): Promise<T> {
   const output = resolve(options.output);
   if (!options.overwrite && existsSync(output)) throw new OutputExistsError(output);
-  await mkdir(dirname(output), { recursive: true });
+  // A read-only or unwritable location is named as such, not as ENOENT.
+  await prepareOutputDirectory(dirname(output));
   await using file = await openAtomicFile(output);
   await using db = await openDuckDB();
   const interrupt = interruptOnAbort(db, options.signal);

@@ -11,7 +11,7 @@ import type { DuckDB } from '@prepkit/db-cursors';
 import { ArrayRecordReader, verify } from '@prepkit/record-io';
 import { main } from '../../src/cli/main.js';
 import { generateMeasurements } from '../../src/index.js';
-import { SPLIT_FILES, digests } from './build-runs.js';
+import { OUTPUT_FILES, SPLIT_FILES, digests } from './build-runs.js';
 
 let dir: string;
 let good: string;
@@ -244,6 +244,18 @@ describe('probe-rows build', () => {
     const sizes: number[] = [];
     for await (const record of reader) sizes.push(tableFromIPC(record).numRows);
     expect(sizes).toEqual([1_000_000, 10, 10, 10]);
+  });
+
+  it('[input] a bad input with --overwrite over an earlier output: exit 2, the earlier output as it was', async () => {
+    const earlier = await build(good);
+    expect(earlier.code).toBe(0);
+    const before = await digests(earlier.output, OUTPUT_FILES);
+    const bad = await parquet('no-rows-again.parquet', 'SELECT * FROM m LIMIT 0');
+    const r = capture();
+    const argv = ['build', '--input', bad, '--output', earlier.output, '--overwrite'];
+    expect(await main(argv, r.io)).toBe(2);
+    expect(r.err).toEqual([`probe-rows: no rows in ${bad}\n`]);
+    expect(await digests(earlier.output, OUTPUT_FILES)).toEqual(before);
   });
 
   it('[input] --output naming an existing file: exit 2, one line', async () => {
