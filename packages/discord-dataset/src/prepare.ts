@@ -1,6 +1,12 @@
 import { basename, dirname } from 'node:path';
 import { PhaseLog } from '@prepkit/bench-harness';
-import { MANIFEST_FILE, beginOutputSet, openAtomicFile } from '@prepkit/record-io';
+import {
+  MANIFEST_FILE,
+  beginOutputSet,
+  openAtomicFile,
+  prepareOutputDirectory,
+  removeStaleTemporaries,
+} from '@prepkit/record-io';
 import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
@@ -103,7 +109,7 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       pool === undefined
         ? formatInline(tasks, signal)
         : pool.map(tasks, signal === undefined ? {} : { signal });
-    const sets = await beginOutputs(resolved);
+    await prepareOutputs(resolved);
     const written = await reporter.phase(
       'format+write',
       (phase) => writeOutputs(resolved, results, plan.examples, phase, signal),
@@ -132,7 +138,9 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       warnings,
       phases: reporter.phases,
     };
-    const manifests = resolved.manifest ? await writeManifests(sets, resolved, db.safeUrl, result) : [];
+    const manifests = resolved.manifest
+      ? await writeManifests(written.sets, resolved, db.safeUrl, result)
+      : [];
     return { ...result, manifests };
   } catch (error) {
     if (signal?.aborted === true && !(error instanceof AbortedError))
@@ -145,25 +153,42 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
 }
 
 interface Written {
+  sets: OutputSet[];
   train: PreparedFile;
   valid: PreparedFile;
   tooShort: number;
   tooLong: number;
 }
 
-/**
- * One output set per directory (train and valid may be in different ones): each removes the
- * temporaries of killed runs, refuses a complete earlier output unless `overwrite`, and takes the
- * old manifest away before any new file is committed, so no directory pairs new files with an old
- * manifest.
- */
-async function beginOutputs(options: ResolvedPrepareOptions): Promise<OutputSet[]> {
+/** The output directories (train and valid may be apart), created, and cleared of killed runs' temporaries. */
+function outputDirectories(options: ResolvedPrepareOptions): Map<string, string[]> {
   const files = new Map<string, string[]>();
   for (const path of [options.train, options.valid]) {
     files.set(dirname(path), [...(files.get(dirname(path)) ?? []), basename(path)]);
   }
+  return files;
+}
+
+/**
+ * Before writing: each output directory exists and can be written (else one line naming it), and
+ * the temporaries a killed run left there are gone, so their space is free for this run.
+ */
+async function prepareOutputs(options: ResolvedPrepareOptions): Promise<void> {
+  for (const dir of outputDirectories(options).keys()) {
+    await prepareOutputDirectory(dir);
+    await removeStaleTemporaries(dir);
+  }
+}
+
+/**
+ * Once both files are written under temporary names: one output set per directory, which refuses a
+ * complete earlier output unless `overwrite` and takes the old manifest away before any new file
+ * is committed. Begun this late so that a run that fails while writing (a full disk, Ctrl-C) leaves
+ * an earlier output whole, manifest included.
+ */
+async function beginOutputs(options: ResolvedPrepareOptions): Promise<OutputSet[]> {
   const sets: OutputSet[] = [];
-  for (const [dir, names] of files) {
+  for (const [dir, names] of outputDirectories(options)) {
     sets.push(await beginOutputSet(dir, { files: names, overwrite: options.overwrite }));
   }
   return sets;
@@ -196,9 +221,11 @@ async function writeOutputs(
     phase.advance(result.trainExamples + result.validExamples + result.tooShort + result.tooLong);
   }
   throwIfAborted(signal, 'prepare');
+  const sets = await beginOutputs(options);
   await train.commit();
   await valid.commit();
   return {
+    sets,
     train: { path: train.path, records: counts.train, bytes: train.bytesWritten },
     valid: { path: valid.path, records: counts.valid, bytes: valid.bytesWritten },
     tooShort: counts.tooShort,

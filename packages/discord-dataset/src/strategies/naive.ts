@@ -16,6 +16,11 @@ export async function loadNaively(context: LoadContext): Promise<{ table: Messag
   const { query, signal } = context;
   const builder = new MessageTableBuilder();
   const client = await context.pool.connect();
+  // A backend ended by the server (pg_terminate_backend, a restart) makes pg emit 'error' on the
+  // checked-out client, fatal without a listener; the query in flight rejects with it anyway.
+  const ignore = (): void => {};
+  client.on('error', ignore);
+  let broken = false;
   let queries = 0;
   const run = async <Row extends pg.QueryResultRow>(
     sql: string,
@@ -26,6 +31,7 @@ export async function loadNaively(context: LoadContext): Promise<{ table: Messag
     try {
       return (await client.query<Row>(sql, [...params])).rows;
     } catch (error) {
+      broken = true;
       throw describeFailure('prepare (naive)', error);
     }
   };
@@ -71,7 +77,8 @@ export async function loadNaively(context: LoadContext): Promise<{ table: Messag
       pending.length = 0; // a cycle member's replies are in the cycle's component, fetched here too
     }
   } finally {
-    client.release();
+    client.removeListener('error', ignore);
+    client.release(broken);
   }
   return { table: builder.finish(), stats: { queries } };
 }
