@@ -51,12 +51,26 @@ export class WorkerPool<TIn, TOut> implements AsyncDisposable {
     return this.options.threads;
   }
 
-  /** Runs one task on a worker. Rejects (never throws) with the worker's error. */
+  /**
+   * Runs one task on a worker. Rejects (never throws) with the worker's error, or with the signal's reason as soon
+   * as it aborts; an aborted task that already runs finishes on its worker and its result is dropped.
+   */
   async run(task: TIn, options: RunOptions = {}): Promise<TOut> {
     if (this.#closed) throw new WorkerPoolError('PREPKIT_WORKER_POOL_CLOSED', 'the worker pool is closed');
-    return this.#piscina.run(task, {
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    // The signal is not handed to piscina: it aborts a running task by terminating its worker, and a result
+    // already on its way then arrives as "Unexpected message from Worker", an uncaught exception (seen under load).
+    const result = this.#piscina.run(task, {
       transferList: options.transfer as TransferListItem[] | undefined,
-      signal: options.signal,
+    });
+    if (signal === undefined) return result;
+    result.catch(() => {});
+    return new Promise<TOut>((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caller's own abort reason
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      result.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 

@@ -92,6 +92,15 @@ describe('WorkerPool.map', () => {
     expect(pulled).toBeLessThanOrEqual(2 + 4);
   });
 
+  it('rejects a running task at once on abort, lets it finish on its worker, and keeps the pool usable', async () => {
+    const controller = new AbortController();
+    const running = pool.run({ value: 7, delayMs: 200 }, { signal: controller.signal });
+    controller.abort(new Error('stop'));
+    await expect(running).rejects.toThrow('stop');
+    // No worker was terminated mid-task: the next tasks run on the same pool.
+    expect(await Promise.all([1, 2, 3].map((value) => pool.run({ value, delayMs: 0 })))).toEqual([2, 4, 6]);
+  });
+
   it('closes the source when the consumer stops early', async () => {
     let closed = false;
     function* source() {
