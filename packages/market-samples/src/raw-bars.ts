@@ -49,7 +49,12 @@ export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
     try {
       described = await conn.rows('DESCRIBE SELECT * FROM read_parquet($1)', [path]);
     } catch (error) {
-      throw new MarketSamplesInputError(`${path}: not a readable Parquet file`, { cause: error });
+      throw new MarketSamplesInputError(
+        `${path}: not a readable Parquet file: ${duckDbDetail(path, error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     const columns = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const find = (names: readonly string[]) =>
@@ -67,20 +72,17 @@ export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
         throw new MarketSamplesInputError(`${path}: missing column "${name}"; it has ${listed}`);
       select.push(`coalesce(TRY_CAST(${quoteIdentifier(column.name)} AS DOUBLE), 'NaN'::DOUBLE)`);
     }
-    const [count] = await conn.rows('SELECT count(*) AS n FROM read_parquet($1)', [path]);
-    const bars = allocateBars(Number(count?.n ?? 0));
-    const targets = [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume];
-    let row = 0;
-    for await (const chunk of conn.stream(`SELECT ${select.join(', ')} FROM read_parquet($1)`, [path])) {
-      const values = chunk.columns();
-      for (let c = 0; c < targets.length; c++) {
-        const target = targets[c]!;
-        const column = values[c]!;
-        for (let i = 0; i < chunk.rowCount; i++) target[row + i] = column[i] as number;
-      }
-      row += chunk.rowCount;
+    try {
+      return await readColumns(conn, path, select);
+    } catch (error) {
+      // The footer was readable but a page is not (flipped bytes, a bad checksum, a truncated column chunk).
+      throw new MarketSamplesInputError(
+        `${path}: not a readable Parquet file: ${duckDbDetail(path, error)}`,
+        {
+          cause: error,
+        },
+      );
     }
-    return bars;
   } finally {
     own?.close();
   }
@@ -96,4 +98,30 @@ function timeExpression(path: string, name: string, type: string): string {
   throw new MarketSamplesInputError(
     `${path}: column "${name}" is ${type}; expected a timestamp or date (import CSV files with import-csv)`,
   );
+}
+
+async function readColumns(db: DuckDB, path: string, select: readonly string[]): Promise<Bars> {
+  const [count] = await db.rows('SELECT count(*) AS n FROM read_parquet($1)', [path]);
+  const bars = allocateBars(Number(count?.n ?? 0));
+  const targets = [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume];
+  let row = 0;
+  for await (const chunk of db.stream(`SELECT ${select.join(', ')} FROM read_parquet($1)`, [path])) {
+    const values = chunk.columns();
+    for (let c = 0; c < targets.length; c++) {
+      const target = targets[c]!;
+      const column = values[c]!;
+      for (let i = 0; i < chunk.rowCount; i++) target[row + i] = column[i] as number;
+    }
+    row += chunk.rowCount;
+  }
+  return bars;
+}
+
+/** What DuckDB says is wrong with the file, without its prefixes and the path the message already names. */
+function duckDbDetail(path: string, error: unknown): string {
+  const line = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  return line
+    .replace(/^DuckDB: (Invalid Input Error: )?/, '')
+    .replace(`Failed to read file "${path}": `, '')
+    .replaceAll(` '${path}'`, '');
 }

@@ -6,6 +6,7 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { samplesFileName } from '../../src/options.js';
 
 // What the fault tests share: the built CLI in a child process, the small build they interrupt, and what they
 // check afterwards. The CLI is the one users run (bin -> dist), so `npm run build` comes first (the package's
@@ -15,24 +16,23 @@ export const BIN = fileURLToPath(new URL('../../bin/market-samples.js', import.m
 
 export const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
-/** A build of about 2 s on a 2-core machine: ~20 row groups of ~0.5 MB, so kills land inside the write. */
+/** A build of about 2 s on a 2-core machine: 20 row groups of ~0.2 MB, so kills land inside the write. */
 export const BUILD = [
   'build',
   '--n-samples',
-  '20000',
+  '12000',
   '--window',
   '16',
   '--horizons',
   '1,5',
   '--chunk-rows',
-  '1000',
+  '600',
   '--threads',
   '2',
   '--seed',
   '7',
 ];
-/** `{n}` of samples_{n}.parquet writes 20000 as 20K. */
-export const SAMPLES = 'samples_20K.parquet';
+export const SAMPLES = samplesFileName({}, 12_000);
 export const SCALER = 'meta_scaler.json';
 
 export interface Exit {
