@@ -1,6 +1,7 @@
 // Guards against bad input giving a stack trace, a silent wrong output or an output that looks complete but is
 // empty: a corpus of broken, empty, odd and extreme Parquet inputs, generated here, each with its outcome pinned:
-// the right output, or exit code 2 with one line naming the file or column and what is wrong.
+// the right output, or exit code 2 with one line naming the file or column and what is wrong. Also hostile
+// names: column names and paths that would break SQL if they were not quoted.
 import { readFile, truncate, writeFile, mkdtemp, rm, copyFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -256,6 +257,41 @@ describe('probe-rows build', () => {
     expect(await main(argv, r.io)).toBe(2);
     expect(r.err).toEqual([`probe-rows: no rows in ${bad}\n`]);
     expect(await digests(earlier.output, OUTPUT_FILES)).toEqual(before);
+  });
+
+  it('[names] hostile column names as --group-by and --order-by: quoted, carried into the records as they are', async () => {
+    const key = 'src"; DROP TABLE m; --';
+    const time = 'it\'s "time"';
+    const input = await parquet(
+      'hostile-names.parquet',
+      `SELECT src_addr AS "${key.replace(/"/g, '""')}", event_time AS "${time.replace(/"/g, '""')}", rtt_avg FROM m`,
+    );
+    const run = await build(input, '--group-by', key, '--order-by', time, '--mode', 'streaming');
+    expect(run.err.filter((line) => line.startsWith('probe-rows:'))).toEqual([]);
+    expect(run.code).toBe(0);
+    await using reader = await ArrayRecordReader.open(join(run.output, 'train.array_record'));
+    const first = tableFromIPC(await reader.get(0));
+    expect(first.schema.fields.map((f) => f.name)).toEqual([key, time, 'rtt_avg']);
+  });
+
+  it("[names] an output directory with a quote in its name (DuckDB's COPY target and temp_directory are literals)", async () => {
+    const output = join(dir, "it's here");
+    const r = capture();
+    const argv = [
+      'build',
+      '--input',
+      good,
+      '--output',
+      output,
+      '--mode',
+      'streaming',
+      '--memory-limit-gb',
+      '0.05',
+      '-q',
+    ];
+    expect(await main(argv, r.io)).toBe(0);
+    expect(r.err).toEqual([]);
+    expect((await verify(output)).ok).toBe(true);
   });
 
   it('[input] --output naming an existing file: exit 2, one line', async () => {
