@@ -1,47 +1,19 @@
 import type { Phase } from '@prepkit/bench-harness';
 import { AbortedError, PrepkitError } from '@prepkit/bench-harness/errors';
-import { bulkUpdate, createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
-import type { BulkRow } from '@prepkit/db-cursors';
+import { BulkWriteError, createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
+import { ConnectionLostError, isConnectionLost, retryOnConnectionLoss } from './connection-loss.js';
 import type pg from 'pg';
-import { prefetch } from './async-queue.js';
+import { runPipeline } from './embed-pipeline.js';
+import type { EmbedTableResult } from './embed-pipeline.js';
 import { resolveEmbedTableOptions } from './embed-options.js';
-import type { EmbedTableOptions, ResolvedEmbedTableOptions } from './embed-options.js';
+import type { EmbedTableOptions } from './embed-options.js';
 import { Embedder } from './embedder.js';
-import type { EmbeddedTexts } from './embedder.js';
 import { RowClaims } from './row-claims.js';
-import type { ClaimedWindow } from './row-claims.js';
 import { prepareTarget } from './prepare-target.js';
 import { inspectTarget } from './target-table.js';
-import type { TargetTable } from './target-table.js';
 
-/** What a run did. */
-export interface EmbedTableResult {
-  readonly table: string;
-  /** Rows given a vector. */
-  readonly rows: number;
-  /** Rows recorded in the errors table. */
-  readonly errors: number;
-  readonly errorReasons: Readonly<Record<string, number>>;
-  /** Real tokens embedded, and tokens the model processed (padding included). */
-  readonly tokens: number;
-  readonly paddedTokens: number;
-  readonly truncated: number;
-  readonly batches: number;
-  readonly commits: number;
-  readonly dim: number;
-  readonly wallMs: number;
-  readonly recordsPerSecond: number;
-  readonly tokensPerSecond: number;
-  /** Busy time of each stage; they overlap, so they add up to more than `wallMs`. */
-  readonly stageMs: {
-    readonly claim: number;
-    readonly tokenize: number;
-    readonly model: number;
-    readonly write: number;
-  };
-  /** Share of the embedding phase's wall time the model was running. */
-  readonly modelBusy: number;
-}
+export type { EmbedTableResult } from './embed-pipeline.js';
+export { vectorLiteral } from './embed-pipeline.js';
 
 /**
  * Embeds every row of a table that has no vector yet and writes the vectors back: claims keyset
@@ -56,18 +28,26 @@ export interface EmbedTableResult {
  */
 export async function embedTable(options: EmbedTableOptions): Promise<EmbedTableResult> {
   const o = resolveEmbedTableOptions(options);
-  const { reporter } = o;
+  const { reporter, signal } = o;
   const secrets = [passwordOf(o.db)];
-  const pool = createPool(o.db, { max: 3, applicationName: 'prepkit-embeddings' });
-  let embedder: Embedder | undefined;
-  let client: pg.PoolClient | undefined;
-  try {
-    client = await pool.connect().catch((error: unknown) => {
-      throw describeFailure(`embeddings run (${o.table})`, error, secrets);
+  const what = `embeddings run (${o.table})`;
+  const pool = createPool(o.db, {
+    max: 3,
+    applicationName: 'prepkit-embeddings',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // Reads and idempotent statements (DDL with IF NOT EXISTS in one transaction) run again on a new
+  // connection when the server ends one.
+  const retried = <T>(step: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    retryOnConnectionLoss(() => withClient(pool, work), {
+      what: `${what}: ${step}`,
+      ...(signal === undefined ? {} : { signal }),
     });
-    client.on('error', () => undefined);
+  let embedder: Embedder | undefined;
+  let claims: RowClaims | undefined;
+  try {
     // The table, its columns and its key are checked before the model loads and before any DDL.
-    const inspected = await inspectTarget(client, o);
+    const inspected = await retried('reading the table', (client) => inspectTarget(client, o));
     embedder = await Embedder.open({
       model: o.model,
       threads: o.threads,
@@ -76,20 +56,26 @@ export async function embedTable(options: EmbedTableOptions): Promise<EmbedTable
       batchOrder: o.batchOrder,
       device: o.device,
     });
-    const target = await prepareTarget(client, inspected, o.vectorType, embedder.dim);
-    const started = await client.query<{ now: Date }>('SELECT now() AS now');
-    const claims = new RowClaims(client, target, {
+    const dim = embedder.dim;
+    const target = await retried('preparing the table', (client) =>
+      prepareTarget(client, inspected, o.vectorType, dim),
+    );
+    const started = await retried('reading the time', (client) =>
+      client.query<{ now: Date }>('SELECT now() AS now'),
+    );
+    claims = new RowClaims(pool, target, {
       fetchSize: o.fetchSize,
       retryErrors: o.retryErrors,
       runStartedAt: started.rows[0]!.now,
-      ...(o.signal === undefined ? {} : { signal: o.signal }),
+      ...(signal === undefined ? {} : { signal }),
     });
     await claims.releaseStale();
     const pending = await claims.unclaimedPending();
     reporter?.set('table', target.label);
     reporter?.set('pending_at_start', pending);
+    const rowClaims = claims;
     const run = async (phase?: Phase): Promise<EmbedTableResult> =>
-      runPipeline(o, pool, embedder!, target, claims, pending, phase);
+      runPipeline(o, pool, embedder!, target, rowClaims, pending, phase);
     let result: EmbedTableResult;
     try {
       result =
@@ -101,212 +87,50 @@ export async function embedTable(options: EmbedTableOptions): Promise<EmbedTable
       await claims.releaseOwn().catch(() => undefined);
     }
     // Rows that failed before and have a vector now are no longer errors.
-    await client.query(
-      `DELETE FROM ${target.q.errors} e USING ${target.q.table} t WHERE e.id = t.${target.q.id} AND t.${target.q.vector} IS NOT NULL`,
+    const { q } = target;
+    await retried('clearing errors', (client) =>
+      client.query(
+        `DELETE FROM ${q.errors} e USING ${q.table} t WHERE e.id = t.${q.id} AND t.${q.vector} IS NOT NULL`,
+      ),
     );
     return result;
   } catch (error) {
-    if (o.signal?.aborted === true && !(error instanceof AbortedError))
+    if (signal?.aborted === true && !(error instanceof AbortedError))
       throw new AbortedError('embeddings run', { cause: error });
+    if (error instanceof BulkWriteError && isConnectionLost(error.cause)) {
+      // bulkUpdate retried the write and the server ended every attempt.
+      throw new ConnectionLostError(
+        `${what}: writing vectors: the server closed the connection (${error.committedRows} rows committed are kept; a new run finishes the rest)`,
+        { cause: error },
+      );
+    }
     if (error instanceof PrepkitError) throw error;
-    throw describeFailure(`embeddings run (${o.table})`, error, secrets);
+    throw describeFailure(what, error, secrets);
   } finally {
-    client?.release(true);
+    claims?.close();
     await embedder?.close();
     await pool.end();
   }
 }
 
-interface EmbeddedWindow {
-  readonly window: ClaimedWindow;
-  readonly embedded: EmbeddedTexts;
-}
+/** How long a connection attempt may take: an unreachable host fails in bounded time, not never. */
+const CONNECT_TIMEOUT_MS = 30_000;
 
-async function runPipeline(
-  o: ResolvedEmbedTableOptions,
-  pool: pg.Pool,
-  embedder: Embedder,
-  target: TargetTable,
-  claims: RowClaims,
-  pending: number,
-  phase: Phase | undefined,
-): Promise<EmbedTableResult> {
-  const startedAt = performance.now();
-  const stats = {
-    tokens: 0,
-    padded: 0,
-    truncated: 0,
-    batches: 0,
-    tokenizeMs: 0,
-    modelMs: 0,
-    writeMs: 0,
-    errors: 0,
+/** Runs `work` on a connection of `pool`; a connection the server ended is discarded, not pooled. */
+async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  const onError = (): void => {
+    broken = true;
   };
-  const reasons: Record<string, number> = {};
-  let total = pending;
-
-  // Stage 2: tokenise (on the tokenizer's thread) while the model thread works through the previous window.
-  // A finished window is handed on at once, even while the claims wait for rows other runs hold:
-  // holding it back until the next window arrives could leave two runs waiting on each other.
-  async function* embedWindows(windows: AsyncIterable<ClaimedWindow>): AsyncGenerator<EmbeddedWindow> {
-    type Step = { kind: 'window'; result: IteratorResult<ClaimedWindow> } | { kind: 'embedded' };
-    const iterator = windows[Symbol.asyncIterator]();
-    const inFlight: { window: ClaimedWindow; embedded: Promise<EmbeddedTexts> }[] = [];
-    // The next window is asked for early, and raced only while fewer than two are in flight: a
-    // rejection meanwhile (an abort) is handled where it is awaited, not reported as unhandled.
-    const nextWindow = (): Promise<Step> => {
-      const step = iterator.next().then((result): Step => ({ kind: 'window', result }));
-      step.catch(() => undefined);
-      return step;
-    };
-    let next: Promise<Step> | undefined = nextWindow();
-    try {
-      while (next !== undefined || inFlight.length > 0) {
-        const racers: Promise<Step>[] = [];
-        if (next !== undefined && inFlight.length < 2) racers.push(next);
-        const head = inFlight[0];
-        if (head !== undefined) racers.push(head.embedded.then((): Step => ({ kind: 'embedded' })));
-        const step = await Promise.race(racers);
-        if (step.kind === 'embedded') {
-          inFlight.shift();
-          yield { window: head!.window, embedded: await head!.embedded };
-          continue;
-        }
-        if (step.result.done === true) {
-          next = undefined;
-          continue;
-        }
-        const window = step.result.value;
-        const t0 = performance.now();
-        const tokenized = await embedder.tokenizeInWorker(window.texts);
-        stats.tokenizeMs += performance.now() - t0;
-        const embedded = embedder.embedTokenized(tokenized);
-        embedded.catch(() => undefined);
-        inFlight.push({ window, embedded });
-        next = nextWindow();
-      }
-    } finally {
-      await Promise.allSettled(inFlight.map((f) => f.embedded));
-      if (next !== undefined) {
-        next.catch(() => undefined);
-        await iterator.return?.();
-      }
-    }
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (error) {
+    broken ||= isConnectionLost(error);
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken ? true : undefined);
   }
-
-  // Stage 3: errors straight into the errors table, vectors to bulkUpdate (COPY + UPDATE … FROM).
-  const [open, close] = target.vectorType === 'vector' ? ['[', ']'] : ['{', '}'];
-  const toVector = (v: Float32Array): string => vectorLiteral(v, open, close);
-  async function* writeBatches(source: AsyncIterable<EmbeddedWindow>): AsyncGenerator<BulkRow[]> {
-    for await (const { window, embedded } of source) {
-      stats.tokens += embedded.tokens;
-      stats.padded += embedded.paddedTokens;
-      stats.truncated += embedded.truncated;
-      stats.batches += embedded.batches;
-      stats.modelMs += embedded.modelMs;
-      const rows: BulkRow[] = [];
-      const failed: { ids: string[]; reasons: string[]; details: (string | null)[] } = {
-        ids: [],
-        reasons: [],
-        details: [],
-      };
-      window.ids.forEach((id, i) => {
-        const vector = embedded.vectors[i];
-        if (vector !== undefined) rows.push([id, toVector(vector)]);
-        else {
-          const reason = embedded.failures[i] ?? 'no_vector';
-          failed.ids.push(id);
-          failed.reasons.push(reason);
-          failed.details.push(embedded.failureDetails[i] ?? null);
-          reasons[reason] = (reasons[reason] ?? 0) + 1;
-        }
-      });
-      const t0 = performance.now();
-      if (failed.ids.length > 0) {
-        await recordErrors(pool, target, failed);
-        stats.errors += failed.ids.length;
-        phase?.advance(failed.ids.length);
-      }
-      stats.writeMs += performance.now() - t0;
-      if (rows.length === 0) continue;
-      const t1 = performance.now();
-      yield rows;
-      stats.writeMs += performance.now() - t1;
-    }
-  }
-
-  let written = 0;
-  const windows = prefetch(claims.windows(), 2);
-  const totals = await bulkUpdate(pool, {
-    table: target.table,
-    key: o.idColumn,
-    columns: [o.idColumn, o.vectorColumn],
-    // Finished windows queue up while a transaction commits, so the model keeps going meanwhile.
-    batches: writeBatches(prefetch(embedWindows(windows), 2 * o.commitEvery)),
-    commitEvery: o.commitEvery,
-    ...(o.signal === undefined ? {} : { signal: o.signal }),
-    onCommit: (t) => {
-      phase?.advance(t.rows - written);
-      written = t.rows;
-      // Rows added meanwhile, or released by a killed run, can push the count past the first estimate.
-      if (written + stats.errors > total) {
-        total = written + stats.errors;
-        phase?.setTotal(total);
-      }
-    },
-  });
-  const wallMs = performance.now() - startedAt;
-  const seconds = wallMs / 1000;
-  return {
-    table: target.label,
-    rows: totals.rows,
-    errors: stats.errors,
-    errorReasons: reasons,
-    tokens: stats.tokens,
-    paddedTokens: stats.padded,
-    truncated: stats.truncated,
-    batches: stats.batches,
-    commits: totals.commits,
-    dim: embedder.dim,
-    wallMs,
-    recordsPerSecond: seconds > 0 ? totals.rows / seconds : 0,
-    tokensPerSecond: seconds > 0 ? stats.tokens / seconds : 0,
-    stageMs: {
-      claim: claims.fetchMs,
-      tokenize: stats.tokenizeMs,
-      model: stats.modelMs,
-      write: stats.writeMs,
-    },
-    modelBusy: wallMs > 0 ? stats.modelMs / wallMs : 0,
-  };
-}
-
-async function recordErrors(
-  pool: pg.Pool,
-  target: TargetTable,
-  failed: { ids: string[]; reasons: string[]; details: (string | null)[] },
-): Promise<void> {
-  const { q, idType } = target;
-  await pool.query({
-    text: `INSERT INTO ${q.errors} AS e (id, reason, detail)
-           SELECT u.id::${idType}, u.reason, u.detail FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, reason, detail)
-           ON CONFLICT (id) DO UPDATE SET reason = EXCLUDED.reason, detail = EXCLUDED.detail,
-                                          attempts = e.attempts + 1, failed_at = now()`,
-    values: [failed.ids, failed.reasons, failed.details],
-  });
-}
-
-/**
- * A vector as PostgreSQL text (`{…}` for real[], `[…]` for pgvector). Nine significant digits give
- * back the same float32 exactly; they are a third shorter than the float64 digits `String()` writes
- * for a float32 and, in a microbenchmark here, twice as fast to produce.
- */
-export function vectorLiteral(vector: Float32Array, open = '{', close = '}'): string {
-  let text = open;
-  for (let d = 0; d < vector.length; d++) {
-    const x = vector[d]!;
-    // toPrecision drops the sign of -0.
-    text += (d === 0 ? '' : ',') + (x === 0 ? (Object.is(x, -0) ? '-0' : '0') : x.toPrecision(9));
-  }
-  return text + close;
 }

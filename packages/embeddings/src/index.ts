@@ -45,4 +45,4 @@ export type { Device } from './inference.js';
 export { DEFAULT_TARGET_NAMES, parseTableName } from './target-table.js';
 export type { TargetNames, VectorType } from './target-table.js';
 export { Prng } from '@prepkit/bench-harness';
-export { EmbeddingsInputError, ModelError } from './errors.js';
+export { EmbeddingsEnvironmentError, EmbeddingsInputError, ModelError } from './errors.js';

@@ -20,6 +20,8 @@ export function embeddingStatus(options: StatusOptions): Promise<TableStatus> {
     `embeddings status (${options.table})`,
     'prepkit-embeddings',
     async (client) => tableStatus(client, await inspectTarget(client, options)),
+    // Only reads: a connection the server ends is replaced and the counts are read again.
+    { retry: true },
   );
 }
 
