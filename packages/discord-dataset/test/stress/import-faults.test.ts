@@ -74,11 +74,11 @@ describe('discord-dataset import', () => {
   const rng = new Prng('discord-dataset import kill');
   // Commits happen every 2 batches; a point is the Nth progress line (one per commit), seeded.
   const commits = Math.ceil(TOTAL / (2 * BATCH));
-  const points = Array.from({ length: KILLS }, (_, i) => [
+  const points = Array.from({ length: KILLS }, (_, i): [number, number, number] => [
     i + 1,
     KILLS,
     1 + Math.floor(rng.next() * (commits - 1)),
-  ]) as [number, number, number][];
+  ]);
 
   it.each(points)(
     '[kill] SIGKILL at point %i of %i: after committed batch pair %i, then the same import again',
