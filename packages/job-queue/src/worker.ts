@@ -20,6 +20,8 @@ export interface WorkerOptions {
   signal?: AbortSignal;
   /** One event per job start and end (and each retry), for progress lines. */
   onEvent?: (event: WorkerEvent) => void;
+  /** Called once the worker is registered on every queue and takes jobs. */
+  onReady?: () => void;
   /** How this worker names itself in the shard rows. Default `<host>:<pid>`. */
   name?: string;
 }
@@ -69,6 +71,7 @@ export async function runWorker(
       pollingIntervalSeconds: queue.options.pollingIntervalSeconds,
     }) as const satisfies WorkOptions;
   const workers: string[] = [];
+  let reason: WorkerReport['reason'];
   try {
     for (const definition of definitions) {
       await queue.ensureQueues(definition.name);
@@ -88,20 +91,22 @@ export async function runWorker(
       await queue.boss.work(names.shard, workOptions(concurrency), handle('shard'));
       await queue.boss.work(names.commit, workOptions(1), handle('commit'));
     }
-    const reason = await waitUntilDone(
+    options.onReady?.();
+    reason = await waitUntilDone(
       queue,
       definitions,
       stop.signal,
       options.exitWhenIdle === true,
       () => active,
     );
-    return { ...counts, reason };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     // On a stop the handlers see the abort and release their jobs; offWork waits for them to return.
     stop.abort();
     for (const name of workers) await queue.boss.offWork(name, { wait: true }).catch(() => undefined);
   }
+  // After offWork, so that the jobs released on a stop are counted.
+  return { ...counts, reason };
 }
 
 async function waitUntilDone(
