@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Prng } from '@prepkit/bench-harness';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
+import { prepareOutputDirectory, removeStaleTemporaries } from '@prepkit/record-io';
 import type { Bars } from './bars.js';
 import { allocateBars } from './bars.js';
 import { MarketSamplesConfigError, MarketSamplesInputError } from './errors.js';
@@ -97,7 +98,9 @@ export async function generateRaw(options: GenerateRawOptions): Promise<Generate
         throw new MarketSamplesInputError(`${file} exists; pass --overwrite to replace it`);
     }
   }
-  await mkdir(dir, { recursive: true });
+  // A read-only location is named as such; what killed runs left here goes before new files take space.
+  await prepareOutputDirectory(dir);
+  await removeStaleTemporaries(dir);
   const written: string[] = [];
   try {
     for (const [i, file] of files.entries()) {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import { openDuckDB, quoteIdentifier } from '@prepkit/db-cursors';
 import type { DuckDB } from '@prepkit/db-cursors';
+import { prepareOutputDirectory, removeStaleTemporaries } from '@prepkit/record-io';
 import type { Bars } from './bars.js';
 import { allocateBars } from './bars.js';
 import { csvShapeProblem } from './csv-shape.js';
@@ -65,7 +65,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     for (const key of ['time', ...PRICE_COLUMNS] as const) bars[key].set(part[key], at);
     at += part.time.length;
   }
-  await mkdir(dirname(output), { recursive: true });
+  await prepareOutputDirectory(dirname(output));
+  await removeStaleTemporaries(dirname(output));
   throwIfAborted(options.signal, 'market-samples import-csv');
   await writeRawBars(output, bars, options.signal);
   return { output, rows: total, files, missingValues };

@@ -1,8 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MarketSamplesInputError, buildSamples, importCsv, syntheticBars } from '../src/index.js';
+import {
+  MarketSamplesInputError,
+  buildSamples,
+  generateRaw,
+  importCsv,
+  syntheticBars,
+} from '../src/index.js';
 import type { Bars } from '../src/index.js';
 import { Prng } from '@prepkit/bench-harness';
 import { readSamples, withTempDir } from './helpers.js';
@@ -160,6 +167,21 @@ describe('import-csv', () => {
         expect((error as Error).message).toMatch(message);
       }
       expect(existsSync(join(dir, 'raw_X.parquet'))).toBe(false);
+    });
+  });
+
+  it('generate-raw and import-csv remove the temporaries killed runs left in their output directory', async () => {
+    await withTempDir(async (dir) => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      const stale = () => join(dir, `.raw_A.parquet.tmp-${dead}-0123456789ab`);
+      await writeFile(stale(), 'half a raw file');
+      await generateRaw({ tickers: ['G'], bars: 100, dataDir: dir });
+      expect(existsSync(stale())).toBe(false);
+      await writeFile(stale(), 'half a raw file');
+      const csv = join(dir, 'a.csv');
+      await writeFile(csv, 'Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,100\n');
+      await importCsv({ files: [csv], output: join(dir, 'raw_A.parquet') });
+      expect(existsSync(stale())).toBe(false);
     });
   });
 
