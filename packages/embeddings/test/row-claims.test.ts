@@ -26,7 +26,8 @@ describe('RowClaims', () => {
     const windows = claims.windows();
     const handedOut: string[] = [];
     const next = async (): Promise<readonly string[]> => {
-      const ids = (await windows.next()).value?.ids ?? [];
+      const step = await windows.next();
+      const ids = step.done === true ? [] : step.value.ids;
       handedOut.push(...ids);
       return ids;
     };
