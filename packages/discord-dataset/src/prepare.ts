@@ -9,6 +9,7 @@ import {
 } from '@prepkit/record-io';
 import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
+import { withRetry } from '@prepkit/db-cursors';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
 import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { formatTasks, planExamples } from './example-chains.js';
@@ -76,7 +77,12 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
     const query = readQuery(resolved);
     const { table, stats } = await reporter.phase(
       'load',
-      (phase) => loadMessages(resolved.strategy, { pool: db.pool, query, phase, signal }),
+      // Reading is idempotent: a connection the server ended (pg_terminate_backend, a restart) is
+      // read again from the start on a new one.
+      (phase) =>
+        withRetry(() => loadMessages(resolved.strategy, { pool: db.pool, query, phase, signal }), {
+          ...(signal === undefined ? {} : { signal }),
+        }),
       { unit: 'messages' },
     );
     await db.close().catch(() => undefined);
