@@ -16,23 +16,23 @@ export const BIN = fileURLToPath(new URL('../../bin/market-samples.js', import.m
 
 export const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
-/** A build of about 2 s on a 2-core machine: 20 row groups of ~0.2 MB, so kills land inside the write. */
+/** A build of about 2 s on a 2-core machine: 20 row groups of ~0.14 MB, so kills land inside the write. */
 export const BUILD = [
   'build',
   '--n-samples',
-  '12000',
+  '8000',
   '--window',
   '16',
   '--horizons',
   '1,5',
   '--chunk-rows',
-  '600',
+  '400',
   '--threads',
   '2',
   '--seed',
   '7',
 ];
-export const SAMPLES = samplesFileName({}, 12_000);
+export const SAMPLES = samplesFileName({}, 8000);
 export const SCALER = 'meta_scaler.json';
 
 export interface Exit {
@@ -123,10 +123,10 @@ export async function copyFiles(from: string, to: string, names?: readonly strin
     if (existsSync(join(from, name))) await copyFile(join(from, name), join(to, name));
 }
 
-/** Raw files for TICKERS (6000 bars each), generated once per test file through the CLI. */
+/** Raw files for TICKERS (4000 bars each), generated once per test file through the CLI. */
 export async function rawFixture(): Promise<string> {
   const dir = await freshDir('market-samples-raw-');
-  const made = await runCli(['generate-raw', '--bars', '6000', '--seed', '1', '--data-dir', dir, '-q']);
+  const made = await runCli(['generate-raw', '--bars', '4000', '--seed', '1', '--data-dir', dir, '-q']);
   if (made.code !== 0) throw new Error(`generate-raw failed: ${made.stderr}`);
   return dir;
 }
