@@ -60,6 +60,8 @@ export async function openQueue(url: string, options: OpenQueueOptions = {}): Pr
     superviseIntervalSeconds: resolved.superviseIntervalSeconds,
     monitorIntervalSeconds: resolved.superviseIntervalSeconds,
     schedule: false,
+    // A job sent to a queue wakes its idle workers at once instead of at their next poll.
+    useListenNotify: true,
   });
   boss.on('error', (error) => onError?.(clean(oneLine(error))));
   try {
@@ -111,6 +113,7 @@ export async function openQueue(url: string, options: OpenQueueOptions = {}): Pr
         retryDelayMax: 600,
         expireInSeconds: resolved.expireInSeconds,
         heartbeatSeconds: resolved.heartbeatSeconds,
+        notify: true,
       };
       for (const name of [names.plan, names.shard, names.commit]) await boss.createQueue(name, settings);
       ensured.add(pipeline);

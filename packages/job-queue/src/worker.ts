@@ -69,6 +69,8 @@ export async function runWorker(
       perJobResults: true,
       localConcurrency,
       pollingIntervalSeconds: queue.options.pollingIntervalSeconds,
+      // NOTIFY wakes workers for new jobs, not for retries coming due: keep polling at the same pace.
+      notifyPollingIntervalSeconds: queue.options.pollingIntervalSeconds,
     }) as const satisfies WorkOptions;
   const workers: string[] = [];
   let reason: WorkerReport['reason'];
@@ -84,6 +86,7 @@ export async function runWorker(
             return [await steps[step](definition, job!)];
           } finally {
             active -= 1;
+            wakeWorkers(queue, names[step]);
           }
         };
       workers.push(names.plan, names.shard, names.commit);
@@ -107,6 +110,17 @@ export async function runWorker(
   }
   // After offWork, so that the jobs released on a stop are counted.
   return { ...counts, reason };
+}
+
+/**
+ * pg-boss waits a polling interval after every job that took less than one (with batchSize 1), which
+ * held a worker slot to one short job per second. A slot that just finished a job fetches again at
+ * once instead: the queue's own workers are told that there may be more.
+ */
+function wakeWorkers(queue: JobQueue, name: string): void {
+  for (const worker of queue.boss.getWipData()) {
+    if (worker.name === name) queue.boss.notifyWorker(worker.id);
+  }
 }
 
 async function waitUntilDone(
