@@ -219,4 +219,54 @@ describe('discord-dataset import', () => {
       { id: '2103', content: 'more', referenced_message_id: null },
     ]);
   });
+
+  it.each([["it's; DROP TABLE messages; --.json"], ['"Mixed" Case.json'], ['Zoë 🚀 $1.json']])(
+    '[names] an export named %j: imported, and named as it is in an error',
+    async (name) => {
+      const good = await importFile(
+        name,
+        exportOf('2200', [{ id: '2201', author: ada, content: name }]),
+        '-q',
+      );
+      expect(good).toMatchObject({ code: 0, stderr: '' });
+      expect(await rows('id = 2201')).toEqual([{ id: '2201', content: name, referenced_message_id: null }]);
+      const bad = await importFile(`bad ${name}`, '', '-q');
+      expectError(
+        bad,
+        `${join(dir, `bad ${name}`)}: the file is empty; expected a DiscordChatExporter JSON export`,
+      );
+      expect(await sql(db.url, 'SELECT count(*)::int > 0 AS ok FROM messages')).toEqual([{ ok: true }]);
+    },
+  );
+
+  it('[secrets] a known password appears in no output of a succeeding and a failing import', async () => {
+    const secret = 'Kn0wn-Import-pw-314159';
+    const name = new URL(db.url).pathname.slice(1);
+    await sql(
+      db.url,
+      `DROP ROLE IF EXISTS import_secret; CREATE ROLE import_secret LOGIN PASSWORD '${secret}'`,
+    );
+    await sql(db.url, `GRANT SELECT, INSERT, UPDATE ON messages, channels TO import_secret`);
+    await sql(db.url, `GRANT CONNECT, TEMPORARY ON DATABASE "${name}" TO import_secret`);
+    const url = new URL(db.url);
+    url.username = 'import_secret';
+    url.password = secret;
+    const path = join(dir, 'secret.json');
+    await writeFile(path, exportOf('2300', [{ id: '2301', author: ada, content: 'x' }]));
+    const outputs: string[] = [];
+    for (const [argv, code] of [
+      [['import', path, '--db', url.toString(), '--json'], 0],
+      [['import', path, '--db', url.toString()], 0],
+      [['import', path, '--db', url.toString().replace(`/${name}`, '/no_such_db')], 2],
+      [['import', join(dir, 'truncated.json'), '--db', url.toString(), '--json'], 2],
+    ] as const) {
+      let text = '';
+      const io = { write: (s: string) => (text += s) };
+      expect(await main(argv, { stdout: io, stderr: io, env: {} })).toBe(code);
+      outputs.push(text);
+    }
+    expect(outputs.join('\n')).toContain('import_secret:***@');
+    for (const text of outputs) expect(text).not.toContain(secret);
+    await sql(db.url, 'DROP OWNED BY import_secret; DROP ROLE import_secret');
+  });
 });
