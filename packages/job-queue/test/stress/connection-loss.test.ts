@@ -40,8 +40,11 @@ describe.skipIf(!queueSupported())('job-queue worker', () => {
     const password = new URL(db.url).password;
     const worker = spawnWorker(proxy.urlFor(db.url, '127.0.0.1'), schema, { exitWhenIdle: false });
     await worker.waitFor((line) => 'ready' in line);
+    // The server ends the worker's sessions (as a fast shutdown does), then refuses connections.
+    const ports = proxy.upstreamPorts();
+    expect(ports.length).toBeGreaterThan(0);
+    await terminateConnections(db.url, ports);
     await proxy.cut();
-    await terminateOtherConnections(db.url);
     // pg-boss reports the lost connections and keeps trying; only then does the server come back.
     await worker.waitFor((line) => 'error' in line);
     await proxy.restore();
@@ -57,15 +60,15 @@ describe.skipIf(!queueSupported())('job-queue worker', () => {
   });
 });
 
-/** What a fast shutdown does to clients: every other backend of the database is terminated. */
-async function terminateOtherConnections(url: string): Promise<void> {
+/** What a fast shutdown does to clients: their backends are terminated (here only the worker's). */
+async function terminateConnections(url: string, clientPorts: number[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-       WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'prepkit-job-queue'
-         AND client_port IS NOT NULL`,
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND client_port = ANY($1::int[])`,
+      [clientPorts],
     );
   } finally {
     await client.end();

@@ -11,6 +11,7 @@ export class TcpProxy {
   readonly #target: { host: string; port: number };
   readonly #hosts: readonly string[];
   readonly #sockets = new Set<Socket>();
+  readonly #upstreams = new Set<Socket>();
   #servers: Server[] = [];
   port = 0;
 
@@ -40,6 +41,13 @@ export class TcpProxy {
     }
   }
 
+  /** The local ports of the proxy's connections to the server: its `client_port`s in pg_stat_activity. */
+  upstreamPorts(): number[] {
+    return [...this.#upstreams].flatMap((socket) =>
+      socket.localPort === undefined ? [] : [socket.localPort],
+    );
+  }
+
   /** Drops every open connection and refuses new ones until `restore`. */
   async cut(): Promise<void> {
     const servers = this.#servers;
@@ -60,6 +68,8 @@ export class TcpProxy {
 
   #forward(client: Socket): void {
     const upstream = createConnection(this.#target);
+    this.#upstreams.add(upstream);
+    upstream.on('close', () => this.#upstreams.delete(upstream));
     for (const socket of [client, upstream]) {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
