@@ -5,7 +5,7 @@ import { encodeRowGroup } from '../workers/parquet-encode.mjs';
 import type { EncodeSettings, EncodeTask } from '../workers/parquet-encode.mjs';
 import { openAtomicFile } from './atomic-file.js';
 import type { AtomicFile } from './atomic-file.js';
-import { AtomicFileStateError, ParquetIoError } from './errors.js';
+import { AtomicFileStateError, OutputLocationError, ParquetIoError } from './errors.js';
 import { Handoff } from './handoff.js';
 import type { WrittenFile } from './jsonl-writer.js';
 import { resolveParquetWriterOptions } from './parquet-options.js';
@@ -132,7 +132,7 @@ export class ParquetWriter {
       } catch (error) {
         this.#tasks.fail(error);
         await this.#file.abort();
-        throw error instanceof ParquetIoError ? error : new ParquetIoError(this.path, 'write', error);
+        throw writeFailure(this.path, error);
       } finally {
         await this.#pool?.close();
       }
@@ -184,7 +184,7 @@ export class ParquetWriter {
         await this.#file.write(this.#stitcher.append(part));
       }
     } catch (error) {
-      const failure = error instanceof ParquetIoError ? error : new ParquetIoError(this.path, 'write', error);
+      const failure = writeFailure(this.path, error);
       this.#tasks.fail(failure);
       throw failure;
     }
@@ -252,4 +252,11 @@ export function openParquetWriter(
 function usesDictionary(column: ParquetColumn): boolean {
   if (column.type === 'float32-list') return false;
   return column.dictionary ?? column.type === 'utf8';
+}
+
+/** A write failure as the caller sees it: errors that already name the file (a full disk, say) pass as they are. */
+function writeFailure(path: string, error: unknown): unknown {
+  return error instanceof ParquetIoError || error instanceof OutputLocationError
+    ? error
+    : new ParquetIoError(path, 'write', error);
 }
