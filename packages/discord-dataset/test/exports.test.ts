@@ -16,6 +16,7 @@ describe('public API', () => {
       'ExportFormatError',
       'MessageTableBuilder',
       'OUTPUT_FORMATS',
+      'ReadOnlyDatabaseError',
       'SPEAKER_NAMES',
       'SQL_SCRIPTS',
       'STRATEGIES',
@@ -81,6 +82,7 @@ describe('public API', () => {
       [new api.SchemaError(['table "messages"']), 'PREPKIT_DISCORD_SCHEMA_MISSING', 'input'],
       [new api.DataError('duplicate id'), 'PREPKIT_DISCORD_BAD_DATA', 'input'],
       [new api.ValidationFailedError(2, 1), 'PREPKIT_DISCORD_INVALID_JSONL', 'input'],
+      [new api.ReadOnlyDatabaseError('messages', 'read-only'), 'PREPKIT_DISCORD_READ_ONLY', 'environment'],
     ];
     for (const [error, code, kind] of cases) {
       expect(error).toBeInstanceOf(PrepkitError);
