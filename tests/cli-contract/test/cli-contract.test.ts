@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The CLIs as a user runs them: each built bin in a child process, with a clean environment (no DATABASE_URL).
@@ -15,6 +16,11 @@ let dir = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'prepkit-cli-contract-'));
+  // embeddings checks its table before its model: with the table there, the missing model is the problem.
+  const client = new pg.Client(db.url);
+  await client.connect();
+  await client.query('CREATE TABLE texts (id bigint PRIMARY KEY, content text)');
+  await client.end();
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
