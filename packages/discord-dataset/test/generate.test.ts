@@ -1,6 +1,7 @@
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ReadOnlyDatabaseError,
   generateMessages,
   generateToDatabase,
   initDatabase,
@@ -78,6 +79,21 @@ describe('generateToDatabase', () => {
     expect(await sql(db.url, 'SELECT count(*)::int AS n FROM messages')).toEqual([{ n: 1500 }]);
     expect(first.messages).toBe(1500);
     expect(await sql(db.url, 'SELECT count(*)::int AS n FROM channels')).toEqual([{ n: 8 }]);
+  });
+
+  it('says a read-only database cannot take the rows, naming the table, before writing any', async () => {
+    const name = new URL(db.url).pathname.slice(1);
+    await sql(db.url, `ALTER DATABASE "${name}" SET default_transaction_read_only = on`);
+    try {
+      await expect(generateToDatabase({ db: db.url, messages: 10, seed: 'ro' })).rejects.toThrow(
+        new ReadOnlyDatabaseError('messages', 'the database is read-only (transaction_read_only is on)'),
+      );
+    } finally {
+      await sql(
+        db.url,
+        `BEGIN READ WRITE; ALTER DATABASE "${name}" RESET default_transaction_read_only; COMMIT`,
+      );
+    }
   });
 });
 
