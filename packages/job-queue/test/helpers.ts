@@ -26,6 +26,15 @@ export interface SpawnOptions {
   readonly netns?: string;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every worker a test started that is still running (a test that timed out), for afterAll. */
+export async function killWorkers(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(exits);
+}
+
 /** Starts the toy worker in a child process (a real process, as on another machine). */
 export function spawnWorker(url: string, schema: string, options: SpawnOptions = {}): WorkerProcess {
   const args = ['--import', 'tsx', WORKER, schema, String(options.concurrency ?? 1)];
@@ -42,6 +51,8 @@ export function spawnWorker(url: string, schema: string, options: SpawnOptions =
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters: {

@@ -9,7 +9,7 @@ import type { JobQueue } from '../src/index.js';
 import { TEST_QUEUE_OPTIONS } from './fixtures/queue-options.js';
 import { toyRun } from './fixtures/toy-run.js';
 import type { ToyConfig } from './fixtures/toy-run.js';
-import { manifestOutputs, outputFiles, spawnWorker } from './helpers.js';
+import { killWorkers, manifestOutputs, outputFiles, spawnWorker } from './helpers.js';
 
 const supported = queueSupported();
 const db = useTestDatabase();
@@ -25,6 +25,7 @@ describe.skipIf(!supported)('sharded runs on pg-boss (skipped: pg-boss needs Nod
   });
 
   afterAll(async () => {
+    await killWorkers();
     await queue?.close();
     await rm(root, { recursive: true, force: true });
   });

@@ -12,7 +12,7 @@ import { openQueue, queueSupported, runStatus, submitRun } from '../../src/index
 import type { JobQueue } from '../../src/index.js';
 import { TEST_QUEUE_OPTIONS } from '../fixtures/queue-options.js';
 import { toyRun } from '../fixtures/toy-run.js';
-import { spawnWorker } from '../helpers.js';
+import { killWorkers, spawnWorker } from '../helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const db = useTestDatabase();
@@ -31,6 +31,7 @@ describe.skipIf(!queueSupported())('job-queue worker', () => {
   });
 
   afterAll(async () => {
+    await killWorkers();
     await proxy?.close();
     await queue?.close();
     await rm(root, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import type { JobQueue } from '../../src/index.js';
 import { TEST_QUEUE_OPTIONS } from '../fixtures/queue-options.js';
 import { toyRun } from '../fixtures/toy-run.js';
 import type { ToyConfig } from '../fixtures/toy-run.js';
-import { manifestOutputs, outputFiles, spawnWorker } from '../helpers.js';
+import { killWorkers, manifestOutputs, outputFiles, spawnWorker } from '../helpers.js';
 
 const db = useTestDatabase();
 const schema = 'killed_worker';
@@ -31,6 +31,7 @@ describe.skipIf(!queueSupported())('job-queue worker', () => {
   });
 
   afterAll(async () => {
+    await killWorkers();
     await queue?.close();
     await rm(root, { recursive: true, force: true });
   });

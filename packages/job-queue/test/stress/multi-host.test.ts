@@ -13,7 +13,7 @@ import { openQueue, queueSupported, runStatus, runWorker, submitRun } from '../.
 import type { JobQueue } from '../../src/index.js';
 import { TEST_QUEUE_OPTIONS } from '../fixtures/queue-options.js';
 import { toyRun } from '../fixtures/toy-run.js';
-import { manifestOutputs, outputFiles, spawnWorker } from '../helpers.js';
+import { killWorkers, manifestOutputs, outputFiles, spawnWorker } from '../helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const db = useTestDatabase();
@@ -67,6 +67,7 @@ describe.skipIf(!queueSupported() || !canNetns)(
     });
 
     afterAll(async () => {
+      await killWorkers();
       await proxy?.close();
       await queue?.close();
       removeNamespaces();
