@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,13 +228,19 @@ describe('main', () => {
     const controller = new AbortController();
     const sub = join(dir, 'interrupted');
     const output = join(sub, 'big.parquet');
+    await mkdir(sub);
+    // Abort once the run has begun writing: when its temporary file appears.
+    const watcher = watch(sub, () => controller.abort());
     const r = capture(controller.signal);
     const run = main(['generate', '--measurements', '5000000', '--probes', '1000', '--output', output], r.io);
-    setTimeout(() => controller.abort(), 100);
-    expect(await run).toBe(130);
+    try {
+      expect(await run).toBe(130);
+    } finally {
+      watcher.close();
+    }
     expect(r.err).toEqual(['probe-rows: interrupted; no output was left behind\n']);
     expect(await readdir(sub)).toEqual([]);
-  }, 60_000);
+  });
 
   it('imports RIPE Atlas ping results, old and new firmware, failed pings as NULL', async () => {
     const results = join(dir, 'atlas.jsonl');
