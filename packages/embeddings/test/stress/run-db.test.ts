@@ -76,33 +76,35 @@ async function terminateWhileBlocked(
 }
 
 describe('embeddings run', () => {
-  it.each([
-    {
-      fault: 'while it claims rows',
-      table: 'claims_cut',
-      lock: {
-        table: 'claims_cut_embedding_claims',
-        mode: 'EXCLUSIVE',
-        pattern: '%INSERT INTO%claims_cut_embedding_claims%',
+  it.each(
+    [
+      {
+        fault: 'while it claims rows',
+        table: 'claims_cut',
+        lock: {
+          table: 'claims_cut_embedding_claims',
+          mode: 'EXCLUSIVE',
+          pattern: '%INSERT INTO%claims_cut_embedding_claims%',
+        },
       },
-    },
-    {
-      fault: 'while it writes vectors',
-      table: 'write_cut',
-      lock: { table: 'write_cut', mode: 'SHARE', pattern: 'UPDATE%write_cut%' },
-    },
-    {
-      fault: 'while it records failed rows',
-      table: 'errors_cut',
-      lock: {
-        table: 'errors_cut_embedding_errors',
-        mode: 'EXCLUSIVE',
-        pattern: 'INSERT INTO%errors_cut_embedding_errors%',
+      {
+        fault: 'while it writes vectors',
+        table: 'write_cut',
+        lock: { table: 'write_cut', mode: 'SHARE', pattern: 'UPDATE%write_cut%' },
       },
-    },
-  ])(
-    '[db] pg_terminate_backend $fault: the run goes on and ends as an uninterrupted run',
-    async ({ table, lock }) => {
+      {
+        fault: 'while it records failed rows',
+        table: 'errors_cut',
+        lock: {
+          table: 'errors_cut_embedding_errors',
+          mode: 'EXCLUSIVE',
+          pattern: 'INSERT INTO%errors_cut_embedding_errors%',
+        },
+      },
+    ].map((c) => [c.fault, c] as const),
+  )(
+    '[db] pg_terminate_backend %s: the run goes on and ends as an uninterrupted run',
+    async (_, { table, lock }) => {
       const result = await terminateWhileBlocked(table, { ...lock, times: 1 });
       expect(result.terminated).toBe(1);
       expect(result.code, result.stderr).toBe(0);

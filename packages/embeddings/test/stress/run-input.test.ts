@@ -156,31 +156,36 @@ const refusals: Refusal[] = [
 ];
 
 describe('embeddings run', () => {
-  it.each(refusals)('[input] $name: exit 2, one line naming it, the table unchanged', async (c) => {
-    if (c.setup !== undefined) for (const sql of c.setup.split('; ')) await query(db.url, sql);
-    const before = await shape(c.table);
-    const result = await f.start(c.table, ...(c.args === undefined ? [] : await c.args())).exit;
-    expect(result.code, result.stderr).toBe(2);
-    const lines = result.stderr.split('\n');
-    expect(lines, result.stderr).toHaveLength(2);
-    expect(lines[0]!.replace(/^embeddings: /, '')).toMatch(c.message());
-    expect(await shape(c.table)).toEqual(before);
-  });
+  it.each(refusals.map((c) => [c.name, c] as const))(
+    '[input] %s: exit 2, one line naming it, the table unchanged',
+    async (_, c) => {
+      if (c.setup !== undefined) for (const sql of c.setup.split('; ')) await query(db.url, sql);
+      const before = await shape(c.table);
+      const result = await f.start(c.table, ...(c.args === undefined ? [] : await c.args())).exit;
+      expect(result.code, result.stderr).toBe(2);
+      const lines = result.stderr.split('\n');
+      expect(lines, result.stderr).toHaveLength(2);
+      expect(lines[0]!.replace(/^embeddings: /, '')).toMatch(c.message());
+      expect(await shape(c.table)).toEqual(before);
+    },
+  );
 
-  it.each([
-    {
-      name: 'NULL, empty and blank texts',
-      texts: [null, '', '  \n\t', 'fine'],
-      errors: ['null_text', 'empty_text', 'empty_text'],
-    },
-    { name: 'a 1 MB text', texts: [`${'word '.repeat(200_000)}end`, 'short'], errors: [], truncated: 1 },
-    {
-      name: 'text that was not valid UTF-8 (U+FFFD)',
-      texts: ['bad \uFFFD byte', 'good'],
-      errors: ['invalid_utf8'],
-    },
-    { name: 'an empty table', texts: [], errors: [] },
-  ])('[input] $name: embedded or recorded as errors, exit 0', async ({ name, texts, errors, truncated }) => {
+  it.each(
+    [
+      {
+        name: 'NULL, empty and blank texts',
+        texts: [null, '', '  \n\t', 'fine'],
+        errors: ['null_text', 'empty_text', 'empty_text'],
+      },
+      { name: 'a 1 MB text', texts: [`${'word '.repeat(200_000)}end`, 'short'], errors: [], truncated: 1 },
+      {
+        name: 'text that was not valid UTF-8 (U+FFFD)',
+        texts: ['bad \uFFFD byte', 'good'],
+        errors: ['invalid_utf8'],
+      },
+      { name: 'an empty table', texts: [], errors: [] },
+    ].map((c) => [c.name, c] as const),
+  )('[input] %s: embedded or recorded as errors, exit 0', async (_, { name, texts, errors, truncated }) => {
     const table = `texts_${name.replace(/\W+/g, '_').toLowerCase()}`.slice(0, 40);
     await query(db.url, `CREATE TABLE ${table} (id bigint PRIMARY KEY, content text)`);
     await query(

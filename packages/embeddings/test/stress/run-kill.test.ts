@@ -43,9 +43,9 @@ const points = Array.from({ length: POINTS }, (_, i) => {
 });
 
 describe('embeddings run', () => {
-  it.each(points)(
-    `[kill] SIGKILL at point $point of ${POINTS} (at $when): a restart embeds every row once, as an uninterrupted run`,
-    async ({ point, rows }) => {
+  it.each(points.map((p) => [p.point, p.when, p] as const))(
+    `[kill] SIGKILL at point %i of ${POINTS} (at %s): a restart embeds every row once, as an uninterrupted run`,
+    async (_, __, { point, rows }) => {
       const table = `killed_${point}`;
       await f.table(table);
       const child = f.start(table);
