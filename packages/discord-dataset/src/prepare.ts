@@ -17,6 +17,7 @@ import { formatBatch } from './format-batch.js';
 import type { FormatResult, FormatTask } from './format-batch.js';
 import { resolvePrepareOptions } from './prepare-options.js';
 import type { PrepareOptions, ResolvedPrepareOptions } from './prepare-options.js';
+import { restartableProgress } from './progress.js';
 import type { PhaseProgress } from './progress.js';
 import { buildReplyForest } from './reply-forest.js';
 import { loadMessages, readQuery } from './strategies/index.js';
@@ -79,10 +80,13 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       'load',
       // Reading is idempotent: a connection the server ended (pg_terminate_backend, a restart) is
       // read again from the start on a new one.
-      (phase) =>
-        withRetry(() => loadMessages(resolved.strategy, { pool: db.pool, query, phase, signal }), {
-          ...(signal === undefined ? {} : { signal }),
-        }),
+      (phase) => {
+        const attempt = restartableProgress(phase);
+        return withRetry(
+          () => loadMessages(resolved.strategy, { pool: db.pool, query, phase: attempt(), signal }),
+          signal === undefined ? {} : { signal },
+        );
+      },
       { unit: 'messages' },
     );
     await db.close().catch(() => undefined);

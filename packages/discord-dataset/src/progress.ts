@@ -17,3 +17,26 @@ export const noProgress: ProgressReporter = {
     return body(silentPhase);
   },
 };
+
+/**
+ * Progress for work that may start over (a read retried after a lost connection): each attempt
+ * gets a fresh view of `phase`, whose advances pass only beyond what an earlier attempt reported,
+ * so the phase counts its items once.
+ */
+export function restartableProgress(phase: PhaseProgress): () => PhaseProgress {
+  let reported = 0;
+  return () => {
+    let done = 0;
+    return {
+      setTotal: (total) => phase.setTotal(total),
+      count: (name, n) => phase.count(name, n),
+      advance: (n = 1) => {
+        done += n;
+        if (done > reported) {
+          phase.advance(done - reported);
+          reported = done;
+        }
+      },
+    };
+  };
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Prng } from '@prepkit/bench-harness';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
-import { verify } from '@prepkit/record-io';
+import { readManifest, verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToDatabase, initDatabase, prepareDiscordDataset } from '../../src/index.js';
 import type { PrepareOptions, Strategy } from '../../src/index.js';
@@ -150,6 +150,9 @@ describe('discord-dataset prepare', () => {
       }
       expect(await digests(output, SPLIT_FILES)).toEqual(reference);
       expect((await verify(output)).ok).toBe(true);
+      // The read that started over counts its messages once.
+      const { phases } = await readManifest(output);
+      expect(phases.find((p) => p.name === 'load')?.items).toBe(3000);
     },
   );
 
