@@ -37,6 +37,8 @@ export class StepRunner {
   readonly #worker: string;
   readonly #stop: AbortSignal;
   readonly #emit: (event: WorkerEvent) => void;
+  /** Jobs handed back on a stop while retries were left; the worker refunds their try once pg-boss has failed them. */
+  readonly releasedJobs: { name: string; id: string; retryLimit: number }[] = [];
 
   constructor(queue: JobQueue, worker: string, stop: AbortSignal, emit: (event: WorkerEvent) => void) {
     this.#queue = queue;
@@ -138,8 +140,10 @@ export class StepRunner {
       return { id: job.id, status: 'completed', output: { ran } };
     } catch (error) {
       const failure = describeFailure(error, (text) => this.#queue.redact(text));
-      // Stopped by SIGTERM: the job goes back to the queue for another worker (pg-boss counts the try).
+      // Stopped by SIGTERM: the job goes back to the queue for another worker; runWorker refunds the try.
       const released = this.#stop.aborted;
+      if (released && job.retryCount < job.retryLimit)
+        this.releasedJobs.push({ name: job.name, id: job.id, retryLimit: job.retryLimit });
       const message = released ? `released: the worker was stopped (${failure.message})` : failure.message;
       const final = (failure.permanent && !released) || job.retryCount >= job.retryLimit;
       await this.#queue.runs

@@ -107,9 +107,26 @@ export async function runWorker(
     // On a stop the handlers see the abort and release their jobs; offWork waits for them to return.
     stop.abort();
     for (const name of workers) await queue.boss.offWork(name, { wait: true }).catch(() => undefined);
+    await refundReleases(queue, steps.releasedJobs);
   }
   // After offWork, so that the jobs released on a stop are counted.
   return { ...counts, reason };
+}
+
+/**
+ * A job handed back on a stop was failed by pg-boss like any other (one try used); a stop is not the job's
+ * fault, so the try is given back by raising its retry limit. Only while it waits for its retry: if
+ * another worker took it already, nothing changes.
+ */
+async function refundReleases(
+  queue: JobQueue,
+  released: readonly { name: string; id: string; retryLimit: number }[],
+): Promise<void> {
+  for (const job of released) {
+    await queue.boss
+      .update(job.name, undefined, { id: job.id, retryLimit: job.retryLimit + 1 })
+      .catch(() => undefined);
+  }
 }
 
 /**

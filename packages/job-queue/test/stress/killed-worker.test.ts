@@ -77,6 +77,9 @@ describe.skipIf(!queueSupported())('job-queue worker', () => {
     expect(stopped.lines.find((line) => 'exit' in line)).toMatchObject({
       exit: { reason: 'stopped', released: 1 },
     });
+    // The stop did not use up one of the shard's retries.
+    const [job] = await queue.boss.findJobs('toy.shard', { key: `${runId}:1` });
+    expect(job).toMatchObject({ state: 'retry', retryLimit: TEST_QUEUE_OPTIONS.retryLimit! + 1 });
     const finisher = spawnWorker(db.url, schema);
     expect((await finisher.exited).code).toBe(0);
     await expectSameAsReference(config, runId);
