@@ -9,9 +9,9 @@ import {
 } from '@prepkit/record-io';
 import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
-import { withRetry } from '@prepkit/db-cursors';
+import { describeFailure, passwordOf, withRetry } from '@prepkit/db-cursors';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
-import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
+import { AbortedError, PrepkitError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { formatTasks, planExamples } from './example-chains.js';
 import { formatBatch } from './format-batch.js';
 import type { FormatResult, FormatTask } from './format-batch.js';
@@ -85,7 +85,12 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
         return withRetry(
           () => loadMessages(resolved.strategy, { pool: db.pool, query, phase: attempt(), signal }),
           signal === undefined ? {} : { signal },
-        );
+        ).catch((error: unknown) => {
+          if (error instanceof PrepkitError || signal?.aborted === true) throw error;
+          throw describeFailure(`prepare: reading messages (${resolved.strategy})`, error, [
+            passwordOf(resolved.db),
+          ]);
+        });
       },
       { unit: 'messages' },
     );

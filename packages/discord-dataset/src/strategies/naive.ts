@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { describeFailure } from '@prepkit/db-cursors';
+import { describeFailure, isTransientError } from '@prepkit/db-cursors';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
 import { MessageTableBuilder } from '../message-table.js';
 import type { MessageRow, MessageTable } from '../message-table.js';
@@ -32,7 +32,8 @@ export async function loadNaively(context: LoadContext): Promise<{ table: Messag
       return (await client.query<Row>(sql, [...params])).rows;
     } catch (error) {
       broken = true;
-      throw describeFailure('prepare (naive)', error);
+      // A lost connection keeps its code, so that the caller's retry recognises it.
+      throw isTransientError(error) ? error : describeFailure('prepare (naive)', error);
     }
   };
   try {

@@ -156,6 +156,37 @@ describe('discord-dataset prepare', () => {
     },
   );
 
+  it('[db] the server ends its connections again and again: after the retries, exit 2 with one line', async () => {
+    const output = join(dir, 'terminated-always');
+    await mkdir(output);
+    let ended = false;
+    const end = await cliUntil(
+      prepareArgs(output, '--strategy', 'naive'),
+      output,
+      {
+        when: async () =>
+          (
+            await sql<{ n: number }>(
+              db.url,
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = 'prepkit'`,
+            )
+          )[0]!.n > 0,
+      },
+      async (child) => {
+        child.on('exit', () => (ended = true));
+        while (!ended) {
+          await terminateToolConnections();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+    );
+    expect(end.reached).toBe(true);
+    expect(end.code).toBe(2);
+    expect(end.stderr).toMatch(/^discord-dataset: prepare[^\n]*terminat[^\n]*\n$/);
+    expect(await readdir(output)).toEqual([]);
+  });
+
   it('[db] a wrong password: exit 2, one line, the password not printed, nothing written', async () => {
     const output = join(dir, 'wrong-password');
     const end = await cli([
