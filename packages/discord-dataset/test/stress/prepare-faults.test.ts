@@ -161,7 +161,7 @@ describe('discord-dataset prepare', () => {
     await mkdir(output);
     let ended = false;
     const end = await cliUntil(
-      prepareArgs(output, '--strategy', 'naive'),
+      prepareArgs(output, '--strategy', 'naive', '-q'),
       output,
       {
         when: async () =>
