@@ -9,18 +9,17 @@ import {
 } from '@prepkit/record-io';
 import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
-import { describeFailure, passwordOf, withRetry } from '@prepkit/db-cursors';
+import { passwordOf } from '@prepkit/db-cursors';
 import { READ_COLUMNS, openDatabase, requireColumns } from './database.js';
-import { AbortedError, PrepkitError, throwIfAborted } from '@prepkit/bench-harness/errors';
+import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { formatTasks, planExamples } from './example-chains.js';
 import { formatBatch } from './format-batch.js';
 import type { FormatResult, FormatTask } from './format-batch.js';
 import { resolvePrepareOptions } from './prepare-options.js';
 import type { PrepareOptions, ResolvedPrepareOptions } from './prepare-options.js';
-import { restartableProgress } from './progress.js';
 import type { PhaseProgress } from './progress.js';
 import { buildReplyForest } from './reply-forest.js';
-import { loadMessages, readQuery } from './strategies/index.js';
+import { readMessages, readQuery } from './strategies/index.js';
 import { guaranteedValidationThread } from './valid-guarantee.js';
 import { TOOL } from './version.js';
 
@@ -78,20 +77,8 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
     const query = readQuery(resolved);
     const { table, stats } = await reporter.phase(
       'load',
-      // Reading is idempotent: a connection the server ended (pg_terminate_backend, a restart) is
-      // read again from the start on a new one.
-      (phase) => {
-        const attempt = restartableProgress(phase);
-        return withRetry(
-          () => loadMessages(resolved.strategy, { pool: db.pool, query, phase: attempt(), signal }),
-          signal === undefined ? {} : { signal },
-        ).catch((error: unknown) => {
-          if (error instanceof PrepkitError || signal?.aborted === true) throw error;
-          throw describeFailure(`prepare: reading messages (${resolved.strategy})`, error, [
-            passwordOf(resolved.db),
-          ]);
-        });
-      },
+      (phase) =>
+        readMessages(resolved.strategy, { pool: db.pool, query, phase, signal }, [passwordOf(resolved.db)]),
       { unit: 'messages' },
     );
     await db.close().catch(() => undefined);

@@ -1,5 +1,8 @@
+import { PrepkitError } from '@prepkit/bench-harness/errors';
+import { ConnectionError, describeFailure, isTransientError, redact, withRetry } from '@prepkit/db-cursors';
 import type { MessageTable } from '../message-table.js';
 import type { Strategy } from '../prepare-options.js';
+import { restartableProgress } from '../progress.js';
 import { loadWithCopy } from './copy.js';
 import { loadWithCte } from './cte.js';
 import type { LoadContext, LoadStats } from './load-context.js';
@@ -24,4 +27,39 @@ export function loadMessages(
   context: LoadContext,
 ): Promise<{ table: MessageTable; stats: LoadStats }> {
   return LOADERS[strategy](context);
+}
+
+/** Reads of the messages before a lost connection is reported (the first and 5 retries). */
+const READ_ATTEMPTS = 6;
+
+/**
+ * `loadMessages`, read again from the start on a new connection when the server ended one
+ * (pg_terminate_backend, a restart): reading is idempotent. Progress counts each message once.
+ * Still lost after every attempt, it is one `ConnectionError` line (exit 2), whatever the driver
+ * called it; `secrets` are masked in what it says.
+ */
+export function readMessages(
+  strategy: Strategy,
+  context: LoadContext,
+  secrets: readonly (string | undefined)[],
+): Promise<{ table: MessageTable; stats: LoadStats }> {
+  const { signal } = context;
+  const attempt = restartableProgress(context.phase);
+  return withRetry(() => loadMessages(strategy, { ...context, phase: attempt() }), {
+    retries: READ_ATTEMPTS - 1,
+    ...(signal === undefined ? {} : { signal }),
+  }).catch((error: unknown) => {
+    if (signal?.aborted === true) throw error;
+    const what = `prepare: reading messages (${strategy})`;
+    if (isTransientError(error)) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConnectionError(
+        redact(`${what}: the connection was lost on every attempt (${READ_ATTEMPTS}): ${reason}`, secrets),
+        undefined,
+        { cause: error },
+      );
+    }
+    if (error instanceof PrepkitError) throw error;
+    throw describeFailure(what, error, secrets);
+  });
 }
