@@ -28,6 +28,7 @@ export type {
 } from './pg/bulk-write.js';
 export { encodeCopyField, encodeCopyRow } from './pg/copy-text-encoder.js';
 export { isTransientError, withRetry } from './pg/transient-errors.js';
+export { ConnectionLostError, isConnectionLost, retryOnConnectionLoss } from './pg/connection-loss.js';
 export type { RetryOptions } from './pg/transient-errors.js';
 export type { Int8Mode } from './pg/int8.js';
 export { DuckDB, openDuckDB } from './duckdb/duckdb.js';

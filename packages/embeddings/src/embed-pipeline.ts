@@ -1,6 +1,6 @@
 import type { Phase } from '@prepkit/bench-harness';
 import { bulkUpdate } from '@prepkit/db-cursors';
-import { retryOnConnectionLoss } from './connection-loss.js';
+import { retryOnConnectionLoss } from '@prepkit/db-cursors';
 import type { BulkRow } from '@prepkit/db-cursors';
 import type pg from 'pg';
 import { prefetch } from './async-queue.js';

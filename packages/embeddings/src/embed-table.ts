@@ -1,7 +1,7 @@
 import type { Phase } from '@prepkit/bench-harness';
 import { AbortedError, PrepkitError } from '@prepkit/bench-harness/errors';
 import { BulkWriteError, createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
-import { ConnectionLostError, isConnectionLost, retryOnConnectionLoss } from './connection-loss.js';
+import { ConnectionLostError, isConnectionLost, retryOnConnectionLoss } from '@prepkit/db-cursors';
 import type pg from 'pg';
 import { runPipeline } from './embed-pipeline.js';
 import type { EmbedTableResult } from './embed-pipeline.js';

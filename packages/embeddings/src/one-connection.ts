@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { createPool, describeFailure, passwordOf } from '@prepkit/db-cursors';
 import { PrepkitError } from '@prepkit/bench-harness/errors';
-import { isConnectionLost, retryOnConnectionLoss } from './connection-loss.js';
+import { isConnectionLost, retryOnConnectionLoss } from '@prepkit/db-cursors';
 
 /**
  * Runs `work` on the one connection of a pool opened for it, then closes the pool. With `retry` (work that

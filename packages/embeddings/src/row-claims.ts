@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
-import { isConnectionLost, retryOnConnectionLoss } from './connection-loss.js';
+import { isConnectionLost, retryOnConnectionLoss } from '@prepkit/db-cursors';
 import type { TargetTable } from './target-table.js';
 
 /** Rows one claim hands out: ids (as text) and texts, in id order. */

@@ -1,5 +1,6 @@
-// A stand-in for db-cursors' isConnectionLost / retryOnConnectionLoss / ConnectionLostError (issue 15), which
-// the lead is adding now; this file becomes a re-export of those when they land, and nothing else changes.
+// The server ended the connection (pg_terminate_backend, a restart, a dropped network): what an idempotent
+// operation (a read, a claim) does about it. `withRetry` (transient-errors.ts) also retries serialization failures
+// and refused connections; this is narrower, and names the operation when it gives up.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PrepkitError } from '@prepkit/bench-harness/errors';
 
