@@ -7,27 +7,13 @@ import { openDuckDB } from '@prepkit/db-cursors';
 import { main } from '../src/cli/main.js';
 import { parseArgs } from '../src/cli/parse-args.js';
 import { DEFAULT_BUILD_OPTIONS } from '../src/index.js';
+import { capture } from './capture.js';
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'probe-rows-cli-'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-function capture(signal?: AbortSignal) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s), isTTY: false },
-      env: {},
-      ...(signal === undefined ? {} : { signal }),
-    },
-  };
-}
 
 describe('parseArgs', () => {
   it('passes only the build flags the user gave, so the library defaults apply', () => {

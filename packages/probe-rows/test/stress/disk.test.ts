@@ -11,6 +11,7 @@ import { verify } from '@prepkit/record-io';
 import { main } from '../../src/cli/main.js';
 import { buildProbeRows, generateMeasurements, inspectOutput } from '../../src/index.js';
 import { OUTPUT_FILES, SPLIT_FILES, digests, hiddenNames } from './build-runs.js';
+import { capture } from '../capture.js';
 
 const root = process.getuid?.() === 0;
 let dir: string;
@@ -50,20 +51,6 @@ afterAll(async () => {
   for (const target of mounts.reverse()) execFileSync('umount', [target]);
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s), isTTY: false },
-      env: {},
-    },
-  };
-}
 
 async function expectEarlierUntouched(): Promise<void> {
   expect(await digests(join(full, 'earlier'), OUTPUT_FILES)).toEqual(earlier);

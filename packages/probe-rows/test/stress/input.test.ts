@@ -13,6 +13,7 @@ import { ArrayRecordReader, verify } from '@prepkit/record-io';
 import { main } from '../../src/cli/main.js';
 import { generateMeasurements } from '../../src/index.js';
 import { OUTPUT_FILES, SPLIT_FILES, digests } from './build-runs.js';
+import { capture } from '../capture.js';
 
 let dir: string;
 let good: string;
@@ -27,20 +28,6 @@ afterAll(async () => {
   db.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s), isTTY: false },
-      env: {},
-    },
-  };
-}
 
 /** A Parquet file of `select` (over the good input as `m`). */
 async function parquet(name: string, select: string): Promise<string> {
