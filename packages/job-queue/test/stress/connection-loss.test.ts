@@ -13,7 +13,7 @@ import type { JobQueue } from '../../src/index.js';
 import { TEST_QUEUE_OPTIONS } from '../fixtures/queue-options.js';
 import { toyRun } from '../fixtures/toy-run.js';
 import { killWorkers, spawnWorker } from '../helpers.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '../../src/testing/index.js';
 
 const db = useTestDatabase();
 const schema = 'connection_loss';
