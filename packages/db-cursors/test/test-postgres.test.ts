@@ -2,7 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { quoteIdentifier } from '../src/index.js';
-import { startTestPostgres, useTestDatabase } from '../src/testing/index.js';
+import { startEmbeddedPostgres, startTestPostgres, useTestDatabase } from '../src/testing/index.js';
 
 const db = useTestDatabase();
 
@@ -84,5 +84,23 @@ describe('startTestPostgres', () => {
       'cannot connect to PREPKIT_TEST_DATABASE_URL (postgresql://postgres:***@127.0.0.1:1/postgres)',
     );
     expect(message).not.toContain('TopSecret99');
+  });
+});
+
+describe('startEmbeddedPostgres', () => {
+  it('restarts its own server: open connections are dropped, the data and the URL stay', async () => {
+    const server = await startEmbeddedPostgres();
+    try {
+      await query(server.url, 'CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)');
+      const client = new pg.Client({ connectionString: server.url });
+      client.on('error', () => undefined); // the restart ends this connection
+      await client.connect();
+      await server.restart();
+      await expect(client.query('SELECT 1')).rejects.toThrow();
+      await client.end().catch(() => undefined);
+      expect(await query(server.url, 'SELECT n FROM kept')).toEqual([{ n: 42 }]);
+    } finally {
+      await server.stop();
+    }
   });
 });

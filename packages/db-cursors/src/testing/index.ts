@@ -2,6 +2,7 @@ export {
   TEST_DATABASE_URL_VARIABLE,
   TEST_PASSWORD_VARIABLE,
   createTestDatabase,
+  startEmbeddedPostgres,
   startTestPostgres,
 } from './test-postgres.js';
 export type { TestDatabase, TestPostgres } from './test-postgres.js';

