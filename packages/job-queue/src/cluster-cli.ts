@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatBytes, resourceSnapshot } from '@prepkit/bench-harness';
 import { UsageError } from '@prepkit/bench-harness/errors';
 import { nonNegativeInteger, positiveInteger, positiveNumber, reportFlags } from '@prepkit/bench-harness/cli';
 import type { CliIo, ReportFlags } from '@prepkit/bench-harness/cli';
@@ -225,8 +226,13 @@ export async function runClusterCommand(
           );
         },
       });
-      if (command.json) io.stdout.write(`${JSON.stringify(report)}\n`);
-      log(`${report.reason}: ${report.done} done, ${report.failed} failed, ${report.released} handed back`);
+      // CPU and peak memory of the whole worker process, for comparing a worker with a plain run.
+      const resources = resourceSnapshot();
+      if (command.json) io.stdout.write(`${JSON.stringify({ ...report, ...resources })}\n`);
+      log(
+        `${report.reason}: ${report.done} done, ${report.failed} failed, ${report.released} handed back ` +
+          `(peak RSS ${formatBytes(resources.peakRssBytes)})`,
+      );
       return 0;
     }
     case 'status': {

@@ -106,7 +106,7 @@ describe('cluster command lines', () => {
         ),
       ).toBe(0);
       expect(worker.out.stderr).toContain(`${runId} shard 2 done`);
-      expect(worker.out.stderr).toContain('idle: 5 done, 0 failed, 0 handed back');
+      expect(worker.out.stderr).toContain('idle: 5 done, 0 failed, 0 handed back (peak RSS ');
 
       const status = capture();
       expect(
