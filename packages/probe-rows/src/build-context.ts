@@ -7,7 +7,7 @@ import type { PartitionTask } from './partition-task.js';
 
 // What the three build modes (build-sequential.ts, build-parallel.ts, build-streaming.ts) are given and give back.
 
-/** One writer per shard of each split. */
+/** One writer per file of each split: all `shards` of them, or the one file of `shard`. */
 export interface Writers {
   readonly train: ArrayRecordWriter[];
   readonly test: ArrayRecordWriter[];
@@ -66,5 +66,6 @@ export function partitionTask(c: BuildContext, source: PartitionTask['source']):
     writerOptions: c.writerOptions,
     seed: c.o.seed,
     testFraction: c.o.testFraction,
+    shards: c.writers.train.length,
   };
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { RunReporter } from '@prepkit/bench-harness';
+import type { ShardSpec } from '@prepkit/record-io';
 import {
   InvalidOptionError,
   assertFraction,
@@ -37,21 +38,34 @@ export interface BuildOptions {
   seed?: number;
   /** Default: `zstd` (level 3). */
   compression?: Compression;
-  /** Files per split: `train-00000-of-0000N.array_record`…; probes are dealt round-robin, in key order. Default: 1. */
+  /**
+   * Files per split: `train-00000-of-0000N.array_record`…; file i holds the probes whose key has `shardOf(key, N)
+   * === i` (record-io), in key order. Default: 1.
+   */
   shards?: number;
+  /**
+   * Build only shard `index` of `count`: its two files (`train-0000i-of-0000N.array_record`, `test-…`), the same
+   * bytes as those of a `shards: count` build, and no manifest (`mergeShards` writes it once all are there). Only
+   * this shard's probes are encoded (DuckDB filters them); the input is still read whole. Default: none.
+   */
+  shard?: ShardSpec;
   /** Rows per partition handed to a worker (whole probes, so partitions may be larger). Default: 65,536. */
   partitionRows?: number;
   /** Aborting it stops the run and removes what it half-wrote (the promise rejects with `AbortedError`). */
   signal?: AbortSignal;
   /** Receives the phases (progress, timings) and counters; default: none shown. */
   reporter?: RunReporter;
+  /** Called as probes are encoded: measurements done and in all (for a cluster shard's progress). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export type ResolvedBuildOptions = Readonly<
-  Required<Omit<BuildOptions, 'input' | 'signal' | 'reporter'>> & {
+  Required<Omit<BuildOptions, 'input' | 'signal' | 'reporter' | 'shard' | 'onProgress'>> & {
     input: readonly string[];
     signal: AbortSignal | undefined;
     reporter: RunReporter | undefined;
+    shard: ShardSpec | undefined;
+    onProgress: ((done: number, total: number) => void) | undefined;
   }
 >;
 
@@ -67,7 +81,10 @@ export const DEFAULT_BUILD_OPTIONS = Object.freeze({
   compression: 'zstd',
   shards: 1,
   partitionRows: 65_536,
-} as const satisfies Omit<ResolvedBuildOptions, 'input' | 'output' | 'signal' | 'reporter'>);
+} as const satisfies Omit<
+  ResolvedBuildOptions,
+  'input' | 'output' | 'signal' | 'reporter' | 'shard' | 'onProgress'
+>);
 
 /** Fills in the defaults and checks every option once; an error names the option. */
 export function resolveBuildOptions(options: BuildOptions): ResolvedBuildOptions {
@@ -83,12 +100,26 @@ export function resolveBuildOptions(options: BuildOptions): ResolvedBuildOptions
     output: options.output,
     signal: options.signal,
     reporter: options.reporter,
+    shard: options.shard,
+    onProgress: options.onProgress,
   };
   assertOneOf('mode', resolved.mode, MODES);
   assertOneOf('compression', resolved.compression, COMPRESSIONS);
   assertPositiveInteger('threads', resolved.threads);
   assertPositiveInteger('partitionRows', resolved.partitionRows);
   assertPositiveInteger('shards', resolved.shards);
+  if (resolved.shard !== undefined) {
+    const { index, count } = resolved.shard;
+    assertPositiveInteger('shard.count', count);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= count)
+      throw new InvalidOptionError(
+        `options.shard.index must be an integer from 0 to ${count - 1} (got ${index})`,
+      );
+    if (options.shards !== undefined && options.shards !== 1 && options.shards !== count)
+      throw new InvalidOptionError(
+        `options.shards (${options.shards}) and options.shard (${index}/${count}) disagree: give one of them`,
+      );
+  }
   if (!(resolved.memoryLimitGb > 0 && Number.isFinite(resolved.memoryLimitGb)))
     throw new InvalidOptionError(
       `options.memoryLimitGb must be a positive number (got ${resolved.memoryLimitGb})`,
@@ -104,6 +135,8 @@ export function manifestConfig(o: ResolvedBuildOptions): Record<string, unknown>
   const config: Record<string, unknown> = { ...o, writerOptions: writerOptionsFor(o.compression) };
   delete config.signal;
   delete config.reporter;
+  delete config.onProgress;
+  if (config.shard === undefined) delete config.shard;
   return config;
 }
 

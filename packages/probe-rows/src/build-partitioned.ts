@@ -1,5 +1,3 @@
-import { dealEncoded } from '@prepkit/record-io';
-import type { ArrayRecordWriter } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { addTotals, emptyTotals } from './build-context.js';
 import type { BuildContext, Totals } from './build-context.js';
@@ -25,8 +23,9 @@ export async function buildPartitioned(c: BuildContext): Promise<Totals> {
       phase.setTotal(c.totalRows);
       for await (const packed of pool.map(tasks, { signal: c.o.signal, transfer: transferList })) {
         const result = unpackResult(packed);
-        await writeDealt(c.writers.train, result.train, totals.trainProbes);
-        await writeDealt(c.writers.test, result.test, totals.testProbes);
+        // Each file's chunks come apart from the worker (split by shardOf), in key order.
+        for (const [i, writer] of c.writers.train.entries()) await writer.writeEncoded(result.train[i]!);
+        for (const [i, writer] of c.writers.test.entries()) await writer.writeEncoded(result.test[i]!);
         addTotals(totals, { ...result, minRecordBytes: result.minRecordBytes || Infinity });
         phase.advance(result.trainRows + result.testRows);
       }
@@ -34,17 +33,6 @@ export async function buildPartitioned(c: BuildContext): Promise<Totals> {
     { unit: 'measurements' },
   );
   return totals;
-}
-
-/** Appends encoded records, dealt round-robin over the shards; `dealt` counts the records before them. */
-async function writeDealt(
-  writers: readonly ArrayRecordWriter[],
-  encoded: ArrayBuffer,
-  dealt: number,
-): Promise<void> {
-  if (writers.length === 1) return writers[0]!.writeEncoded(encoded);
-  const hands = dealEncoded(encoded, writers.length, dealt);
-  for (let i = 0; i < writers.length; i++) await writers[i]!.writeEncoded(hands[i]!);
 }
 
 /** The column buffers of a task are moved to the worker, not copied. */

@@ -29,13 +29,13 @@ export async function buildSequential(c: BuildContext): Promise<Totals> {
         const probes = encodeProbes(
           builders.map((b) => b.finish()),
           encoder,
-          c.o,
+          { ...c.o, shards: c.writers.train.length },
         );
-        // Shards are dealt round-robin by the split's record index, as in the partitioned modes.
+        // Each record goes to the file of its key's shard (shardOf), as in the partitioned modes.
         for (const [i, record] of probes.train.entries())
-          await c.writers.train[(totals.trainProbes + i) % c.writers.train.length]!.write(record);
+          await c.writers.train[probes.trainShards[i]!]!.write(record);
         for (const [i, record] of probes.test.entries())
-          await c.writers.test[(totals.testProbes + i) % c.writers.test.length]!.write(record);
+          await c.writers.test[probes.testShards[i]!]!.write(record);
         addTotals(totals, {
           trainProbes: probes.train.length,
           testProbes: probes.test.length,

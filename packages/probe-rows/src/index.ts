@@ -20,3 +20,7 @@ export {
   ProbeRowsInputError,
   ProbeRowsInternalError,
 } from './errors.js';
+export { mergeShards } from './merge.js';
+export type { MergeOptions, MergeResult } from './merge.js';
+export { probeRowsRun } from './cluster-run.js';
+export type { ProbeRowsRunConfig, ProbeRowsShardSummary, ShardFile } from './cluster-run.js';

@@ -15,7 +15,7 @@ let cache:
 /**
  * Encodes one partition: reads its rows (a row range of the sorted Parquet file, or columns sent
  * along), cuts them into probes, encodes each as an Arrow IPC record and those as compressed,
- * hashed ArrayRecord chunks, train and test apart. Runs on a worker thread; the writer only frames
+ * hashed ArrayRecord chunks, train and test apart, and each file (shard) of a split apart. Runs on a worker thread; the writer only frames
  * and appends what it returns.
  */
 export async function encodePartition(task: PartitionTask): Promise<ArrayBuffer> {
@@ -29,6 +29,7 @@ export async function encodePartition(task: PartitionTask): Promise<ArrayBuffer>
   }
   const columns = task.source.kind === 'columns' ? task.source.columns : await readRows(task);
   const probes = encodeProbes(columns, cache.ipc, task);
+  const { chunks } = cache;
   return packResult(
     {
       trainProbes: probes.train.length,
@@ -38,9 +39,17 @@ export async function encodePartition(task: PartitionTask): Promise<ArrayBuffer>
       minRecordBytes: Number.isFinite(probes.minRecordBytes) ? probes.minRecordBytes : 0,
       maxRecordBytes: probes.maxRecordBytes,
     },
-    cache.chunks(probes.train),
-    cache.chunks(probes.test),
+    byShard(probes.train, probes.trainShards, task.shards).map(chunks),
+    byShard(probes.test, probes.testShards, task.shards).map(chunks),
   );
+}
+
+/** The records of each file, in their order: record i goes to file `shards[i]`. */
+function byShard(records: readonly Uint8Array[], shards: readonly number[], ways: number): Uint8Array[][] {
+  if (ways === 1) return [records as Uint8Array[]];
+  const files: Uint8Array[][] = Array.from({ length: ways }, () => []);
+  records.forEach((record, i) => files[shards[i]!]!.push(record));
+  return files;
 }
 
 async function readRows(task: PartitionTask): Promise<Column[]> {

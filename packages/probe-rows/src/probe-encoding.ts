@@ -1,3 +1,4 @@
+import { shardOf } from '@prepkit/record-io';
 import type { Column } from './columns.js';
 import type { IpcRecordEncoder } from './ipc-record-encoder.js';
 import { splitOf } from './split.js';
@@ -6,11 +7,16 @@ import type { Split } from './split.js';
 export interface SplitOptions {
   readonly seed: number;
   readonly testFraction: number;
+  /** Files per split the records are dealt to by `shardOf(key, shards)`; 1 puts every record in file 0. */
+  readonly shards: number;
 }
 
 export interface EncodedProbes {
   readonly train: Uint8Array[];
   readonly test: Uint8Array[];
+  /** The file (shard) of each record of `train` and `test`. */
+  readonly trainShards: number[];
+  readonly testShards: number[];
   readonly trainRows: number;
   readonly testRows: number;
   readonly maxRecordBytes: number;
@@ -38,6 +44,8 @@ export function encodeProbes(
   const out = {
     train: [] as Uint8Array[],
     test: [] as Uint8Array[],
+    trainShards: [] as number[],
+    testShards: [] as number[],
     trainRows: 0,
     testRows: 0,
     maxRecordBytes: 0,
@@ -48,8 +56,12 @@ export function encodeProbes(
     let end = start + 1;
     while (end < rows && sameKey(start, end)) end++;
     const record = encoder.encode(columns, start, end);
-    const side: Split = splitOf(keyText(key, start), split.seed, split.testFraction);
+    const text = keyText(key, start);
+    const side: Split = splitOf(text, split.seed, split.testFraction);
     out[side].push(record);
+    (side === 'train' ? out.trainShards : out.testShards).push(
+      split.shards === 1 ? 0 : shardOf(text, split.shards),
+    );
     if (side === 'train') out.trainRows += end - start;
     else out.testRows += end - start;
     out.maxRecordBytes = Math.max(out.maxRecordBytes, record.length);
@@ -74,7 +86,10 @@ function keyComparer(key: Column): (a: number, b: number) => boolean {
   return (a, b) => values[a] === values[b];
 }
 
-/** The key as text, for the split hash: the string itself, or the integer in decimal. */
+/**
+ * The key as text, for the split and shard hashes: the string itself, or the integer in decimal (a timestamp's
+ * microseconds since the epoch). `shardKeySql` is the same text in DuckDB.
+ */
 export function keyText(key: Column, row: number): string {
   if (key.kind === 'utf8') return utf8.decode(key.bytes!.subarray(key.offsets![row], key.offsets![row + 1]));
   return String(key.values![row]);

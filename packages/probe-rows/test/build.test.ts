@@ -6,7 +6,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunReporter } from '@prepkit/bench-harness';
 import { openDuckDB } from '@prepkit/db-cursors';
-import { ArrayRecordReader } from '@prepkit/record-io';
+import { ArrayRecordReader, shardOf } from '@prepkit/record-io';
 import { ProbeRowsInputError, buildProbeRows, generateMeasurements, splitOf } from '../src/index.js';
 import type { BuildOptions } from '../src/index.js';
 
@@ -105,7 +105,7 @@ describe('buildProbeRows', () => {
     ]);
   }, 60_000);
 
-  it('deals probes round-robin over --shards files, the same in every mode', async () => {
+  it('puts each probe in --shards file shardOf(key, n), in key order, the same in every mode', async () => {
     const whole = await build('unsharded', { mode: 'streaming' });
     const wholeKeys = (await records(whole.result.train.files[0]!)).map(
       (t) => t.getChild('src_addr')!.get(0) as string,
@@ -129,8 +129,9 @@ describe('buildProbeRows', () => {
           (await records(f)).map((t) => t.getChild('src_addr')!.get(0) as string),
         ),
       );
-      // Record k of the whole split is record floor(k / 3) of shard k % 3.
-      expect(wholeKeys.map((_, k) => shards[k % 3]![Math.floor(k / 3)])).toEqual(wholeKeys);
+      // Shard i holds exactly the keys with shardOf(key, 3) === i, in the one file's order.
+      for (const [i, keys] of shards.entries())
+        expect(keys).toEqual(wholeKeys.filter((key) => shardOf(key, 3) === i));
       names.push(await Promise.all([...result.train.files, ...result.test.files].map(sha)));
     }
     expect(names[1]).toEqual(names[0]);

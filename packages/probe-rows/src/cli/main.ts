@@ -3,7 +3,15 @@ import type { Table } from 'apache-arrow';
 import { RunReporter, formatBytes } from '@prepkit/bench-harness';
 import { reportFailure } from '@prepkit/bench-harness/cli';
 import type { CliIo } from '@prepkit/bench-harness/cli';
-import { buildProbeRows, generateMeasurements, importAtlas, inspectOutput } from '../index.js';
+import { runClusterCommand } from '@prepkit/job-queue/cli';
+import {
+  buildProbeRows,
+  generateMeasurements,
+  importAtlas,
+  inspectOutput,
+  mergeShards,
+  probeRowsRun,
+} from '../index.js';
 import type { Inspection } from '../index.js';
 import { parseArgs } from './parse-args.js';
 
@@ -15,7 +23,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   // A failed build still ends its JSON report, so stdout stays one JSON object.
   let jsonReport: RunReporter | undefined;
   try {
-    const parsed = parseArgs(argv);
+    const parsed = parseArgs(argv, io.env);
     const signal = io.signal;
     switch (parsed.command) {
       case 'help':
@@ -40,6 +48,27 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         reporter.finish();
         return 0;
       }
+      case 'merge': {
+        const result = await mergeShards({ ...parsed.options, signal });
+        const summary = {
+          output: parsed.options.output,
+          train: result.train,
+          test: result.test,
+          removed: result.removed,
+        };
+        if (parsed.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+        else if (!parsed.quiet) {
+          io.stderr.write(
+            `merged ${parsed.options.shards} shards: ${result.train.probes} train and ${result.test.probes} test ` +
+              `probes into ${result.train.file}, ${result.test.file}\n`,
+          );
+        }
+        return 0;
+      }
+      case 'submit':
+      case 'worker':
+      case 'status':
+        return await runClusterCommand('probe-rows', parsed, probeRowsRun, io);
       case 'inspect': {
         const inspection = await inspectOutput(parsed.target);
         io.stdout.write(parsed.json ? inspectionJson(inspection) : inspectionText(inspection));

@@ -1,20 +1,18 @@
-import { Option } from 'commander';
-import {
-  fraction,
-  integer,
-  nonNegativeInteger,
-  positiveInteger,
-  positiveNumber,
-  quietProgram,
-  reportFlags,
-} from '@prepkit/bench-harness/cli';
+import { nonNegativeInteger, positiveInteger, quietProgram, reportFlags } from '@prepkit/bench-harness/cli';
 import type { ReportFlags } from '@prepkit/bench-harness/cli';
-import { DEFAULT_BUILD_OPTIONS, DEFAULT_GENERATE_OPTIONS } from '../index.js';
-import type { BuildOptions, GenerateOptions, ImportAtlasOptions } from '../index.js';
+import { addClusterCommands } from '@prepkit/job-queue/cli';
+import type { ClusterCommand } from '@prepkit/job-queue/cli';
+import { parseShardSpec } from '@prepkit/record-io';
+import type { ShardSpec } from '@prepkit/record-io';
+import { DEFAULT_GENERATE_OPTIONS } from '../index.js';
+import type { BuildOptions, GenerateOptions, ImportAtlasOptions, MergeOptions } from '../index.js';
+import { buildFlags, buildOptionsFrom, clusterConfig, given, withDefault } from './build-flags.js';
 import { PACKAGE_VERSION } from '../version.js';
 
 export type ParsedCommand =
   | ({ readonly command: 'build'; readonly options: BuildOptions } & ReportFlags)
+  | ({ readonly command: 'merge'; readonly options: MergeOptions } & ReportFlags)
+  | ClusterCommand
   | { readonly command: 'inspect'; readonly target: string; readonly json: boolean }
   | ({ readonly command: 'generate'; readonly options: GenerateOptions } & ReportFlags)
   | ({ readonly command: 'import-atlas'; readonly options: ImportAtlasOptions } & ReportFlags)
@@ -25,17 +23,21 @@ Examples:
   probe-rows generate --measurements 500028 --probes 18928 --output data/measurements.parquet
   probe-rows build --input "data/*.parquet" --output out --group-by src_addr --order-by event_time
   probe-rows build --input data/big.parquet --output out --mode streaming --memory-limit-gb 2 --threads 2
+  probe-rows build --input "data/*.parquet" --output out --shard 0/4      (… 3/4, on four machines)
+  probe-rows merge out --shards 4
+  probe-rows submit --db postgresql://… --input /shared/data/*.parquet --output /shared/out --shards 16 --merge
+  probe-rows worker --db postgresql://… --exit-when-idle
   probe-rows inspect out
   probe-rows import-atlas results.jsonl --output data/atlas.parquet`;
-
-/** An option's help text with the library's default, so the two never disagree. */
-const withDefault = (text: string, value: unknown): string => `${text} (default: ${String(value)})`;
 
 /**
  * Parses the command line onto the library's options, keeping only what the user gave (the library
  * fills in its defaults). Pure: nothing runs, nothing exits; a mistake throws `UsageError`.
  */
-export function parseArgs(argv: readonly string[]): ParsedCommand {
+export function parseArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ParsedCommand {
   let parsed: ParsedCommand | undefined;
   const cli = quietProgram('probe-rows');
   const program = cli.program
@@ -44,69 +46,50 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     )
     .version(PACKAGE_VERSION)
     .addHelpText('after', EXAMPLES);
-  const d = DEFAULT_BUILD_OPTIONS;
 
-  program
-    .command('build')
-    .description(
-      'group measurements per probe, order by time, write train/test ArrayRecord files and manifest.json',
-    )
-    .requiredOption('--input <glob...>', 'Parquet file(s) or glob(s) of measurements')
-    .requiredOption('--output <dir>', 'output directory')
-    .option('--overwrite', 'replace output files that already exist')
-    .addOption(
-      new Option('--mode <mode>', withDefault('how to group', d.mode)).choices([
-        'sequential',
-        'parallel',
-        'streaming',
-      ]),
-    )
-    .option('--threads <n>', withDefault('encoding threads (and DuckDB threads)', d.threads), positiveInteger)
-    .addOption(new Option('--workers <n>').argParser(positiveInteger).hideHelp())
+  buildFlags(
+    program
+      .command('build')
+      .description(
+        'group measurements per probe, order by time, write train/test ArrayRecord files and manifest.json',
+      ),
+  )
     .option(
-      '--memory-limit-gb <gib>',
-      withDefault("DuckDB's memory limit in GiB; it spills to disk beyond it", d.memoryLimitGb),
-      positiveNumber,
-    )
-    .option('--group-by <column>', withDefault('probe key column', d.groupBy))
-    .option('--order-by <column>', withDefault('time column', d.orderBy))
-    .option('--test-fraction <f>', withDefault('share of probes in the test split', d.testFraction), fraction)
-    .option('--seed <n>', withDefault('seed of the train/test split hash', d.seed), integer)
-    .option(
-      '--shards <n>',
-      withDefault('files per split (train-00000-of-0000N.array_record…)', d.shards),
-      positiveInteger,
-    )
-    .addOption(
-      new Option('--compression <codec>', withDefault('record compression', d.compression)).choices([
-        'zstd',
-        'brotli',
-        'snappy',
-        'none',
-      ]),
+      '--shard <i/n>',
+      'build only shard i of n (0-based): its train/test files, no manifest (see merge)',
+      parseShardSpec,
     )
     .option('--json', 'print the run report as one JSON object on stdout')
     .option('-q, --quiet', 'no progress or summary')
     .action((o: Record<string, unknown>) => {
-      const threads = (o.threads ?? o.workers) as number | undefined;
+      const options = buildOptionsFrom(o);
       parsed = {
         command: 'build',
         ...reportFlags(o),
+        options: o.shard === undefined ? options : { ...options, shard: o.shard as ShardSpec },
+      };
+    });
+
+  program
+    .command('merge')
+    .description(
+      'merge the N shard files of each split (--shard i/N runs) into train/test.array_record, then manifest.json',
+    )
+    .argument('<dir>', 'the output directory holding every shard file')
+    .requiredOption('--shards <n>', 'N, the shard count of the files', positiveInteger)
+    .option('--overwrite', 'replace a complete earlier train/test.array_record')
+    .option('--remove-shards', 'remove the shard files once the merged output is complete')
+    .option('--json', 'print what was written as one JSON object on stdout')
+    .option('-q, --quiet', 'no summary')
+    .action((output: string, o: Record<string, unknown>) => {
+      parsed = {
+        command: 'merge',
+        ...reportFlags(o),
         options: {
-          input: o.input as string[],
-          output: o.output as string,
+          output,
+          shards: o.shards as number,
           overwrite: o.overwrite === true,
-          ...given({
-            mode: o.mode as BuildOptions['mode'],
-            threads,
-            memoryLimitGb: o.memoryLimitGb as number | undefined,
-            groupBy: o.groupBy as string | undefined,
-            orderBy: o.orderBy as string | undefined,
-            testFraction: o.testFraction as number | undefined,
-            seed: o.seed as number | undefined,
-            shards: o.shards as number | undefined,
-            compression: o.compression as BuildOptions['compression'],
-          }),
+          removeShards: o.removeShards === true,
         },
       };
     });
@@ -164,12 +147,18 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       };
     });
 
+  addClusterCommands(
+    program,
+    {
+      buildFlags: (command) =>
+        buildFlags(command).option('--merge', 'merge the shards into train/test.array_record at the end'),
+      config: (o) => clusterConfig(o),
+      env,
+    },
+    (command) => (parsed = command),
+  );
+
   const outcome = cli.parse(argv);
   if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
   return parsed ?? { command: 'help', text: cli.helpText() };
-}
-
-/** The options the user gave: the others stay out, so the library's defaults apply. */
-function given<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
