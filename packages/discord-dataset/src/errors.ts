@@ -71,3 +71,16 @@ export class ReadOnlyDatabaseError extends PrepkitError {
     this.table = table;
   }
 }
+
+/**
+ * A shard file that `merge` (or a queued run's commit) needs is missing, or does not match its root index
+ * or its shard's summary; names the file, and the line where there is one.
+ */
+export class ShardFileError extends PrepkitError {
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super('PREPKIT_DISCORD_BAD_SHARD', 'input', `${path}: ${problem}`);
+    this.path = path;
+  }
+}

@@ -10,6 +10,11 @@ export interface ExamplePlanOptions {
   examplePer: ExamplePer;
   /** Keep only examples whose last message is by the `--assistant-author`. */
   assistantAuthor: boolean;
+  /**
+   * The latest name of each author in the whole selection, for mentions the message's own list does not
+   * name. Default: computed from `table`, which is the whole selection except in a `--shard` run.
+   */
+  latestNames?: ReadonlyMap<string, string>;
 }
 
 /** Which messages make turns and which end examples, decided once over the whole forest. */
@@ -84,7 +89,8 @@ export function planExamples(
   }
   const { authorKeys, latestNames } = authors(table);
   const resolvedTexts = new Map<number, string>();
-  const fallback = (id: string): string | undefined => latestNames.get(id);
+  const names = options.latestNames ?? latestNames;
+  const fallback = (id: string): string | undefined => names.get(id);
   for (let i = 0; i < n; i++) {
     if (kept[i] === 1 && table.mentions[i] !== null) {
       resolvedTexts.set(i, replaceMentions(table.contents[i]!, table.mentions[i]!, fallback));

@@ -33,6 +33,16 @@ export interface FormatResult {
   readonly tooLong: number;
   /** Turns written, summed over examples. */
   readonly turns: number;
+  /** The lines of `train` by thread, in order: which root, how many lines, how many bytes. */
+  readonly trainRuns: RootRun[];
+  readonly validRuns: RootRun[];
+}
+
+/** Consecutive lines of one thread in a file: what shard files and their `.roots` indexes are cut by. */
+export interface RootRun {
+  readonly root: string;
+  lines: number;
+  bytes: number;
 }
 
 /**
@@ -44,6 +54,8 @@ export function formatBatch(task: FormatTask): FormatResult {
   const { config } = task;
   const train: string[] = [];
   const valid: string[] = [];
+  const trainRuns: RootRun[] = [];
+  const validRuns: RootRun[] = [];
   let tooShort = 0;
   let tooLong = 0;
   let turnCount = 0;
@@ -67,7 +79,9 @@ export function formatBatch(task: FormatTask): FormatResult {
       lastRoot = root;
       lastValid = root === config.validRoot || isValidationThread(config.seed, root, config.validFraction);
     }
-    (lastValid ? valid : train).push(renderLine(built.turns, config));
+    const line = renderLine(built.turns, config);
+    (lastValid ? valid : train).push(line);
+    addToRun(lastValid ? validRuns : trainRuns, root, Buffer.byteLength(line, 'utf8') + 1);
     turnCount += built.turns.length;
   }
   return {
@@ -78,7 +92,17 @@ export function formatBatch(task: FormatTask): FormatResult {
     tooShort,
     tooLong,
     turns: turnCount,
+    trainRuns,
+    validRuns,
   };
+}
+
+function addToRun(runs: RootRun[], root: string, bytes: number): void {
+  const last = runs[runs.length - 1];
+  if (last?.root === root) {
+    last.lines++;
+    last.bytes += bytes;
+  } else runs.push({ root, lines: 1, bytes });
 }
 
 /** One JSONL line (without its newline) for an example. */

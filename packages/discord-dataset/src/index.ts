@@ -1,5 +1,13 @@
 export { prepareDiscordDataset } from './prepare.js';
-export type { PreparedFile, PrepareResult } from './prepare.js';
+export type { PreparedFile, PrepareResult, WrittenTarget } from './prepare.js';
+export { planDiscordShards } from './shard-plan.js';
+export type { CycleComponent, DiscordShardPlan } from './shard-plan.js';
+export { mergeShards } from './merge.js';
+export type { MergeOptions, MergeResult } from './merge.js';
+export { ROOTS_SUFFIX, rootsPath, shardPath } from './shard-files.js';
+export { sqlShardOf } from './strategies/index.js';
+export { createDiscordRun, discordRun } from './cluster-run.js';
+export type { DiscordRunConfig, DiscordShardFile, DiscordShardSummary } from './cluster-run.js';
 export {
   DEFAULT_PREPARE_OPTIONS,
   EXAMPLE_PER,
@@ -62,6 +70,7 @@ export type { PhaseProgress, ProgressReporter } from './progress.js';
 export {
   DataError,
   ExportFormatError,
+  ShardFileError,
   ReadOnlyDatabaseError,
   SchemaError,
   ValidationFailedError,

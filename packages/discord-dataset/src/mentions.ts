@@ -1,3 +1,5 @@
+import { isSnowflake } from './snowflake.js';
+
 const USER_MENTION = /<@!?(\d{1,20})>/g;
 
 /** What an unresolvable `<@id>` becomes: no snowflake leaks into training text. */
@@ -44,4 +46,14 @@ function parseMentions(json: string | null): Map<string, string> {
     if (typeof id === 'string' && typeof shown === 'string') names.set(id, shown);
   }
   return names;
+}
+
+/** The user ids that `<@id>` mentions in `texts` name (snowflakes only): whose latest names a shard looks up. */
+export function mentionedUserIds(texts: Iterable<string>): string[] {
+  const ids = new Set<string>();
+  for (const text of texts) {
+    if (!text.includes('<@')) continue;
+    for (const match of text.matchAll(USER_MENTION)) if (isSnowflake(match[1]!)) ids.add(match[1]!);
+  }
+  return [...ids];
 }

@@ -9,6 +9,7 @@ import {
   assertPositiveInteger,
 } from '@prepkit/bench-harness/errors';
 import type { ProgressReporter } from './progress.js';
+import type { DiscordShardPlan } from './shard-plan.js';
 import { MAX_SNOWFLAKE, isSnowflake } from './snowflake.js';
 
 /** How messages are read from PostgreSQL; all three produce the same bytes. */
@@ -85,6 +86,19 @@ export interface PrepareOptions {
    * `OutputExistsError`; files without a manifest are an interrupted run's and are replaced. Default: false.
    */
   overwrite?: boolean;
+  /**
+   * Cut the output into this many shard files per split, `train-00000-of-00003.jsonl` beside the given
+   * path (record-io's `shardName`), each with a `.roots` index for `mergeShards`; file i holds the threads
+   * whose root id `shardOf` puts in shard i, in the one-file order. Default: 1 (the given names).
+   */
+  shards?: number;
+  /** Only shard `index` of `count` (a `--shard i/n` run): only its files, no manifest. */
+  shard?: { readonly index: number; readonly count: number };
+  /**
+   * With `shard`: the run's plan (`planDiscordShards`), computed once for all shards. Default: computed by
+   * this run (one read of the reply ids, plus the few threads the validation guarantee looks at).
+   */
+  plan?: DiscordShardPlan;
   /** Open every connection read-only (`default_transaction_read_only`); prepare only reads anyway. Default: false. */
   readOnly?: boolean;
   /** Phases and counters; a bench-harness `RunReporter` fits. Not part of the manifest's configuration. */
@@ -127,6 +141,10 @@ export interface ResolvedPrepareOptions {
   readonly manifest: boolean;
   readonly overwrite: boolean;
   readonly readOnly: boolean;
+  /** Shard files per split (1: unsharded). */
+  readonly shards: number;
+  /** The one shard a `--shard i/n` run writes. */
+  readonly shard: number | undefined;
   readonly format: FormatConfig;
 }
 
@@ -186,6 +204,7 @@ export function resolvePrepareOptions(options: PrepareOptions): Readonly<Resolve
     throw new InvalidOptionError('options.assistantAuthor must be a non-empty author id or name');
   }
   const seed = String(options.seed ?? d.seed);
+  const { shards, shard } = shardOptions(options);
   return Object.freeze({
     db: options.db,
     train,
@@ -203,6 +222,8 @@ export function resolvePrepareOptions(options: PrepareOptions): Readonly<Resolve
     manifest: options.manifest ?? d.manifest,
     overwrite: options.overwrite ?? d.overwrite,
     readOnly: options.readOnly ?? false,
+    shards,
+    shard,
     format: Object.freeze({
       format: oneOf('format', options.format ?? d.format, OUTPUT_FORMATS),
       seed,
@@ -214,6 +235,31 @@ export function resolvePrepareOptions(options: PrepareOptions): Readonly<Resolve
       assistantAuthor: assistantAuthor !== undefined,
     }),
   });
+}
+
+/** The most shards a run may have (as for a queued run). */
+export const MAX_SHARDS = 100_000;
+
+function shardOptions(options: PrepareOptions): { shards: number; shard: number | undefined } {
+  const count = options.shard?.count ?? options.shards ?? 1;
+  positiveInteger('shards', count);
+  if (count > MAX_SHARDS)
+    throw new InvalidOptionError(`options.shards must be at most ${MAX_SHARDS} (got ${count})`);
+  if (options.shards !== undefined && options.shards !== count) {
+    throw new InvalidOptionError(
+      `options.shards (${options.shards}) and options.shard's count (${count}) must agree`,
+    );
+  }
+  const index = options.shard?.index;
+  if (index !== undefined && !(Number.isInteger(index) && index >= 0 && index < count)) {
+    throw new InvalidOptionError(
+      `options.shard.index must be an integer from 0 to ${count - 1} (got ${index})`,
+    );
+  }
+  if (options.plan !== undefined && options.plan.shards !== count) {
+    throw new InvalidOptionError(`options.plan is for ${options.plan.shards} shards, not ${count}`);
+  }
+  return { shards: count, shard: index };
 }
 
 function positiveInteger(name: string, value: unknown): number {

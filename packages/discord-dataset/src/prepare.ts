@@ -1,12 +1,6 @@
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { PhaseLog } from '@prepkit/bench-harness';
-import {
-  MANIFEST_FILE,
-  beginOutputSet,
-  openAtomicFile,
-  prepareOutputDirectory,
-  removeStaleTemporaries,
-} from '@prepkit/record-io';
+import { MANIFEST_FILE, shardOf } from '@prepkit/record-io';
 import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { passwordOf } from '@prepkit/db-cursors';
@@ -15,24 +9,29 @@ import { AbortedError, throwIfAborted } from '@prepkit/bench-harness/errors';
 import { formatTasks, planExamples } from './example-chains.js';
 import { formatBatch } from './format-batch.js';
 import type { FormatResult, FormatTask } from './format-batch.js';
+import { mentionedUserIds } from './mentions.js';
 import { resolvePrepareOptions } from './prepare-options.js';
 import type { PrepareOptions, ResolvedPrepareOptions } from './prepare-options.js';
-import type { PhaseProgress } from './progress.js';
 import { buildReplyForest } from './reply-forest.js';
-import { readMessages, readQuery } from './strategies/index.js';
+import { outputTargets } from './shard-files.js';
+import type { Split } from './shard-files.js';
+import { planShards } from './shard-plan.js';
+import type { DiscordShardPlan } from './shard-plan.js';
+import { latestNames, readMessages, readQuery } from './strategies/index.js';
+import type { ThreadSelection } from './strategies/index.js';
+import { prepareOutputs, writeOutputs } from './write-outputs.js';
+import type { PreparedFile, WrittenTarget } from './write-outputs.js';
 import { guaranteedValidationThread } from './valid-guarantee.js';
 import { TOOL } from './version.js';
 
-export interface PreparedFile {
-  readonly path: string;
-  /** Examples (lines) in the file. */
-  readonly records: number;
-  readonly bytes: number;
-}
+export type { PreparedFile, WrittenTarget } from './write-outputs.js';
 
 export interface PrepareResult {
+  /** The train output; sharded, the given path with the examples and bytes of every shard written. */
   readonly train: PreparedFile;
   readonly valid: PreparedFile;
+  /** Every file written, with its split, shard and (sharded) root index. */
+  readonly files: readonly WrittenTarget[];
   /** Messages selected from the database. */
   readonly messages: number;
   /** Threads (roots of the reply forest). */
@@ -75,12 +74,26 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
   try {
     await requireColumns(db.pool, 'messages', READ_COLUMNS);
     const query = readQuery(resolved);
+    const partial = resolved.shard !== undefined;
+    const shardPlan = partial
+      ? (options.plan ??
+        (await reporter.phase('plan', () => planShards(db.pool, resolved, resolved.shards, signal))))
+      : undefined;
+    const threads = shardThreads(shardPlan, resolved.shard);
     const { table, stats } = await reporter.phase(
       'load',
       (phase) =>
-        readMessages(resolved.strategy, { pool: db.pool, query, phase, signal }, [passwordOf(resolved.db)]),
+        readMessages(
+          resolved.strategy,
+          { pool: db.pool, query, phase, signal, ...(threads === undefined ? {} : { threads }) },
+          [passwordOf(resolved.db)],
+        ),
       { unit: 'messages' },
     );
+    // A shard sees its threads only: mentions fall back to the names of the whole selection, as unsharded.
+    const names = partial
+      ? await latestNames(db.pool, query, mentionedUserIds(table.contents), signal)
+      : undefined;
     await db.close().catch(() => undefined);
     throwIfAborted(signal, 'prepare');
     // Started now, the threads boot while the forest is built.
@@ -98,8 +111,12 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
           includeBots: resolved.includeBots,
           examplePer: resolved.examplePer,
           assistantAuthor: resolved.format.assistantAuthor,
+          ...(names === undefined ? {} : { latestNames: names }),
         });
-        const validRoot = guaranteedValidationThread(table, forest, plan, resolved.format);
+        const validRoot =
+          shardPlan === undefined
+            ? guaranteedValidationThread(table, forest, plan, resolved.format)
+            : (shardPlan.validRoot ?? undefined);
         const config = validRoot === undefined ? resolved.format : { ...resolved.format, validRoot };
         phase.advance(table.length);
         return { forest, plan, config };
@@ -111,38 +128,50 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
       pool === undefined
         ? formatInline(tasks, signal)
         : pool.map(tasks, signal === undefined ? {} : { signal });
-    await prepareOutputs(resolved);
+    const targets = outputTargets(resolved, resolved.shards, resolved.shard);
+    await prepareOutputs(targets);
     const written = await reporter.phase(
       'format+write',
-      (phase) => writeOutputs(resolved, results, plan.examples, phase, signal),
+      (phase) =>
+        writeOutputs(
+          targets,
+          { overwrite: resolved.overwrite, count: resolved.shards, partial },
+          results,
+          plan.examples,
+          phase,
+          signal,
+        ),
       { unit: 'examples', total: plan.examples },
     );
+    const train = total(written.files, 'train', resolved.train);
+    const valid = total(written.files, 'valid', resolved.valid);
     const warnings: string[] = [];
-    if (written.valid.records === 0) {
+    // A shard's own file may be empty while the whole set is not.
+    if (valid.records === 0 && !partial) {
       warnings.push(
-        `${written.valid.path} is empty: mlx-lm refuses an empty validation set (the valid fraction is 0, or fewer than two threads have examples)`,
+        `${valid.path} is empty: mlx-lm refuses an empty validation set (the valid fraction is 0, or fewer than two threads have examples)`,
       );
     }
-    if (written.train.records === 0)
-      warnings.push(`${written.train.path} is empty: no example passed the filters`);
+    if (train.records === 0 && !partial)
+      warnings.push(`${train.path} is empty: no example passed the filters`);
     const result: PrepareResult = {
-      train: written.train,
-      valid: written.valid,
+      train,
+      valid,
+      files: written.files,
       messages: table.length,
       threads: forest.roots.length,
       cyclesBroken: forest.cyclesBroken,
       danglingReplies: forest.danglingReplies,
       dropped: plan.dropped,
       skipped: { short: written.tooShort, long: written.tooLong },
-      queries: stats.queries,
+      queries: stats.queries + (names === undefined ? 0 : 1),
       workers: pool?.threads ?? 1,
       manifests: [],
       warnings,
       phases: reporter.phases,
     };
-    const manifests = resolved.manifest
-      ? await writeManifests(written.sets, resolved, db.safeUrl, result)
-      : [];
+    const manifests =
+      resolved.manifest && !partial ? await writeManifests(written.sets, resolved, db.safeUrl, result) : [];
     return { ...result, manifests };
   } catch (error) {
     if (signal?.aborted === true && !(error instanceof AbortedError))
@@ -154,84 +183,25 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
   }
 }
 
-interface Written {
-  sets: OutputSet[];
-  train: PreparedFile;
-  valid: PreparedFile;
-  tooShort: number;
-  tooLong: number;
+/** The threads a `--shard` run reads: those its root ids hash to, and its share of the cycle components. */
+function shardThreads(
+  plan: DiscordShardPlan | undefined,
+  index: number | undefined,
+): ThreadSelection | undefined {
+  if (plan === undefined || index === undefined) return undefined;
+  const extra = plan.cycles.filter((c) => shardOf(c.root, plan.shards) === index).flatMap((c) => c.members);
+  return { shard: { index, count: plan.shards }, extra };
 }
 
-/** The output directories (train and valid may be apart), created, and cleared of killed runs' temporaries. */
-function outputDirectories(options: ResolvedPrepareOptions): Map<string, string[]> {
-  const files = new Map<string, string[]>();
-  for (const path of [options.train, options.valid]) {
-    files.set(dirname(path), [...(files.get(dirname(path)) ?? []), basename(path)]);
-  }
-  return files;
-}
-
-/**
- * Before writing: each output directory exists and can be written (else one line naming it), and
- * the temporaries a killed run left there are gone, so their space is free for this run.
- */
-async function prepareOutputs(options: ResolvedPrepareOptions): Promise<void> {
-  for (const dir of outputDirectories(options).keys()) {
-    await prepareOutputDirectory(dir);
-    await removeStaleTemporaries(dir);
-  }
-}
-
-/**
- * Once both files are written under temporary names: one output set per directory, which refuses a
- * complete earlier output unless `overwrite` and takes the old manifest away before any new file
- * is committed. Begun this late so that a run that fails while writing (a full disk, Ctrl-C) leaves
- * an earlier output whole, manifest included.
- */
-async function beginOutputs(options: ResolvedPrepareOptions): Promise<OutputSet[]> {
-  const sets: OutputSet[] = [];
-  for (const [dir, names] of outputDirectories(options)) {
-    sets.push(await beginOutputSet(dir, { files: names, overwrite: options.overwrite }));
-  }
-  return sets;
-}
-
-/**
- * Writes the batches' bytes, in input order, to temporary files beside the targets, and renames
- * them onto the targets only when both are complete. A failure or Ctrl-C removes the temporary
- * files.
- */
-async function writeOutputs(
-  options: ResolvedPrepareOptions,
-  results: AsyncIterable<FormatResult>,
-  total: number,
-  phase: PhaseProgress,
-  signal: AbortSignal | undefined,
-): Promise<Written> {
-  await using train = await openAtomicFile(options.train);
-  await using valid = await openAtomicFile(options.valid);
-  const counts = { train: 0, valid: 0, tooShort: 0, tooLong: 0 };
-  phase.setTotal(total);
-  for await (const result of results) {
-    throwIfAborted(signal, 'prepare');
-    if (result.train.byteLength > 0) await train.write(result.train);
-    if (result.valid.byteLength > 0) await valid.write(result.valid);
-    counts.train += result.trainExamples;
-    counts.valid += result.validExamples;
-    counts.tooShort += result.tooShort;
-    counts.tooLong += result.tooLong;
-    phase.advance(result.trainExamples + result.validExamples + result.tooShort + result.tooLong);
-  }
-  throwIfAborted(signal, 'prepare');
-  const sets = await beginOutputs(options);
-  await train.commit();
-  await valid.commit();
+/** A split's files summed: the path given for it, its examples and bytes. */
+function total(files: readonly WrittenTarget[], split: Split, path: string): PreparedFile {
+  const mine = files.filter((f) => f.split === split);
+  if (mine.length === 1 && mine[0]!.roots === undefined)
+    return { path, records: mine[0]!.records, bytes: mine[0]!.bytes };
   return {
-    sets,
-    train: { path: train.path, records: counts.train, bytes: train.bytesWritten },
-    valid: { path: valid.path, records: counts.valid, bytes: valid.bytesWritten },
-    tooShort: counts.tooShort,
-    tooLong: counts.tooLong,
+    path,
+    records: mine.reduce((sum, f) => sum + f.records, 0),
+    bytes: mine.reduce((sum, f) => sum + f.bytes, 0),
   };
 }
 
@@ -254,7 +224,7 @@ async function writeManifests(
   safeUrl: string,
   result: PrepareResult,
 ): Promise<string[]> {
-  const files = [result.train, result.valid];
+  const files = result.files.flatMap((f) => [f, ...(f.roots === undefined ? [] : [f.roots])]);
   // --overwrite says what to do with an earlier output, not how this one was made.
   const config = Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'overwrite'));
   const paths: string[] = [];

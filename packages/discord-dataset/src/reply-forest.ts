@@ -30,7 +30,9 @@ export interface ReplyForest {
  * const forest = buildReplyForest(table);
  * console.log(forest.roots.length, forest.cyclesBroken, forest.danglingReplies);
  */
-export function buildReplyForest(table: MessageTable): ReplyForest {
+export function buildReplyForest(
+  table: Pick<MessageTable, 'length' | 'ids' | 'parentIds' | 'hasParent'>,
+): ReplyForest {
   const n = table.length;
   const ids = words(table.ids);
   const parents = words(table.parentIds);

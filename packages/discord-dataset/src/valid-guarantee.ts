@@ -6,7 +6,7 @@ import type { FormatConfig } from './prepare-options.js';
 import type { ReplyForest } from './reply-forest.js';
 import { splitPoint } from './split.js';
 
-interface Thread {
+export interface Thread {
   readonly rootId: string;
   readonly point: number;
   /** The thread's rows are `plan.preorder[start .. end)`. */
@@ -30,14 +30,7 @@ export function guaranteedValidationThread(
   config: FormatConfig,
 ): string | undefined {
   if (!(config.validFraction > 0 && config.validFraction < 1)) return undefined;
-  const yieldsExample = (thread: Thread): boolean => {
-    // One example per task: stop at the first that survives the turn limits.
-    for (const task of formatTasks(table, forest, plan, config, 1, thread)) {
-      const result = formatBatch(task);
-      if (result.trainExamples + result.validExamples > 0) return true;
-    }
-    return false;
-  };
+  const yieldsExample = (thread: Thread): boolean => threadYieldsExample(table, forest, plan, config, thread);
   const others: Thread[] = [];
   for (const thread of threadsWithExamples(table, forest, plan, config.seed)) {
     if (thread.point >= config.validFraction) others.push(thread);
@@ -54,8 +47,23 @@ export function guaranteedValidationThread(
   return undefined; // fewer than two threads have examples: one thread is not split
 }
 
+/** Whether `thread` gives at least one line: one example per task, stopping at the first that survives the limits. */
+export function threadYieldsExample(
+  table: MessageTable,
+  forest: ReplyForest,
+  plan: ExamplePlan,
+  config: FormatConfig,
+  thread: Thread,
+): boolean {
+  for (const task of formatTasks(table, forest, plan, config, 1, thread)) {
+    const result = formatBatch(task);
+    if (result.trainExamples + result.validExamples > 0) return true;
+  }
+  return false;
+}
+
 /** The threads that end at least one planned example, in plan order, with their split points. */
-function* threadsWithExamples(
+export function* threadsWithExamples(
   table: MessageTable,
   forest: ReplyForest,
   plan: ExamplePlan,

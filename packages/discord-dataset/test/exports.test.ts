@@ -16,17 +16,21 @@ describe('public API', () => {
       'ExportFormatError',
       'MessageTableBuilder',
       'OUTPUT_FORMATS',
+      'ROOTS_SUFFIX',
       'ReadOnlyDatabaseError',
       'SPEAKER_NAMES',
       'SQL_SCRIPTS',
       'STRATEGIES',
       'SchemaError',
+      'ShardFileError',
       'UNKNOWN_MENTION',
       'ValidationFailedError',
       'benchDatabase',
       'buildReplyForest',
       'buildTurns',
       'cleanText',
+      'createDiscordRun',
+      'discordRun',
       'formatBatch',
       'formatTasks',
       'generateMessages',
@@ -35,8 +39,10 @@ describe('public API', () => {
       'importExports',
       'initDatabase',
       'isValidationThread',
+      'mergeShards',
       'messageRow',
       'noProgress',
+      'planDiscordShards',
       'planExamples',
       'prepareDiscordDataset',
       'readDiscordExport',
@@ -44,8 +50,11 @@ describe('public API', () => {
       'renderLine',
       'replaceMentions',
       'resolvePrepareOptions',
+      'rootsPath',
+      'shardPath',
       'splitPoint',
       'sqlScriptPath',
+      'sqlShardOf',
       'transcript',
       'turnContent',
       'validateJsonl',
@@ -73,6 +82,12 @@ describe('public API', () => {
     expect(() => api.resolvePrepareOptions({ ...base, threads: 0 })).toThrow(
       'options.threads must be a positive integer (got 0)',
     );
+    expect(() => api.resolvePrepareOptions({ ...base, shards: 2, shard: { index: 0, count: 3 } })).toThrow(
+      "options.shards (2) and options.shard's count (3) must agree",
+    );
+    expect(() => api.resolvePrepareOptions({ ...base, shard: { index: 3, count: 3 } })).toThrow(
+      'options.shard.index must be an integer from 0 to 2 (got 3)',
+    );
     expect(Object.isFrozen(api.resolvePrepareOptions(base))).toBe(true);
   });
 
@@ -83,6 +98,7 @@ describe('public API', () => {
       [new api.DataError('duplicate id'), 'PREPKIT_DISCORD_BAD_DATA', 'input'],
       [new api.ValidationFailedError(2, 1), 'PREPKIT_DISCORD_INVALID_JSONL', 'input'],
       [new api.ReadOnlyDatabaseError('messages', 'read-only'), 'PREPKIT_DISCORD_READ_ONLY', 'environment'],
+      [new api.ShardFileError('train-00000-of-00002.jsonl', 'missing'), 'PREPKIT_DISCORD_BAD_SHARD', 'input'],
     ];
     for (const [error, code, kind] of cases) {
       expect(error).toBeInstanceOf(PrepkitError);

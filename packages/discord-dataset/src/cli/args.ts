@@ -1,12 +1,11 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import {
-  fraction,
-  nonNegativeInteger,
-  positiveInteger,
-  quietProgram,
-  reportFlags,
-} from '@prepkit/bench-harness/cli';
+import { addClusterCommands } from '@prepkit/job-queue/cli';
+import type { ClusterCommand } from '@prepkit/job-queue/cli';
+import type { Json } from '@prepkit/job-queue';
+import { parseShardSpec } from '@prepkit/record-io';
+import { positiveInteger, quietProgram, reportFlags } from '@prepkit/bench-harness/cli';
 import type { ReportFlags } from '@prepkit/bench-harness/cli';
 import { UsageError } from '@prepkit/bench-harness/errors';
 import {
@@ -16,25 +15,23 @@ import {
   DEFAULT_IMPORT_OPTIONS,
   DEFAULT_PREPARE_OPTIONS,
   DEFAULT_VALIDATE_OPTIONS,
-  EXAMPLE_PER,
-  OUTPUT_FORMATS,
-  SPEAKER_NAMES,
   STRATEGIES,
 } from '../index.js';
 import type {
   BenchDatabaseOptions,
   Consumer,
-  ExamplePer,
   GenerateToDatabaseOptions,
   ImportOptions,
-  OutputFormat,
   PrepareOptions,
-  SpeakerNames,
   Strategy,
   ValidateOptions,
 } from '../index.js';
-import { MAX_SNOWFLAKE, isSnowflake } from '../snowflake.js';
 import { TOOL } from '../version.js';
+import { withoutPassword } from '../cluster-run.js';
+import { resolvePrepareOptions } from '../prepare-options.js';
+import type { MergeOptions } from '../merge.js';
+import { absolutePaths, defined, prepareFlags, prepareOptionsFrom, shardCount } from './prepare-flags.js';
+import type { PrepareFlags } from './prepare-flags.js';
 
 /** A parsed command line: what to run, with the library's own option types (only what the user gave). */
 export type CliCommand =
@@ -43,6 +40,8 @@ export type CliCommand =
   | ({ kind: 'init-db'; db: string; indexes: boolean } & ReportFlags)
   | ({ kind: 'import'; options: Omit<ImportOptions, 'reporter' | 'signal'> } & ReportFlags)
   | ({ kind: 'prepare'; options: Omit<PrepareOptions, 'reporter' | 'signal'> } & ReportFlags)
+  | ({ kind: 'merge'; options: Omit<MergeOptions, 'signal'> } & ReportFlags)
+  | { kind: 'cluster'; command: ClusterCommand }
   | ({ kind: 'validate'; files: string[]; options: Omit<ValidateOptions, 'signal'> } & ReportFlags)
   | ({ kind: 'generate'; options: Omit<GenerateToDatabaseOptions, 'reporter' | 'signal'> } & ReportFlags)
   | ({ kind: 'bench'; options: Omit<BenchDatabaseOptions, 'signal'> } & ReportFlags);
@@ -55,6 +54,9 @@ Examples:
   $ discord-dataset prepare out/train.jsonl out/valid.jsonl
   $ discord-dataset validate out/train.jsonl out/valid.jsonl
   $ discord-dataset generate --db postgresql://me@localhost/scratch --messages 100000
+  $ discord-dataset prepare out/train.jsonl out/valid.jsonl --shard 2/8     # one machine's share
+  $ discord-dataset merge out --shards 8
+  $ discord-dataset submit out/train.jsonl out/valid.jsonl --shards 8 --merge   # then: discord-dataset worker
 
 Leave the password out of URLs and set PGPASSWORD instead; no message ever shows it.`;
 
@@ -123,97 +125,92 @@ export function parseArgs(
     });
 
   const d = DEFAULT_PREPARE_OPTIONS;
-  output(
-    threads(
-      database(
-        program
-          .command('prepare')
-          .argument('<train.jsonl>', 'training output')
-          .argument('<valid.jsonl>', 'validation output'),
-      ),
-      'worker threads that format; 1 formats on the main thread (default: CPU count)',
-    ),
-  )
+  output(prepareFlags(program.command('prepare')))
     .description('build reply chains and write train/valid JSONL (atomically, with manifest.json)')
-    .addOption(
-      new Option('--strategy <name>', `how to read PostgreSQL (default: ${d.strategy})`).choices(STRATEGIES),
-    )
-    .option('--batch-size <n>', `examples per formatting task (default: ${d.batchSize})`, positiveInteger)
     .option(
-      '--parallel-min-messages <n>',
-      `use worker threads from this many messages on (default: ${d.parallelMinMessages})`,
-      nonNegativeInteger,
+      '--shard <i/n>',
+      'write only shard i of n (0-based): its files train-0000i-of-0000n.jsonl …, no manifest; merge them later',
     )
-    .option(
-      '--valid-fraction <f>',
-      `share of threads written to valid; at least one thread when two or more have examples (default: ${d.validFraction})`,
-      fraction,
-    )
-    .option('--seed <s>', `seed of the train/valid split hash (default: ${d.seed})`)
-    .addOption(new Option('--format <name>', `line format (default: ${d.format})`).choices(OUTPUT_FORMATS))
-    .option('--assistant-author <id|name>', 'this author is the assistant; keep only chains ending with them')
-    .option(
-      '--min-turns <n>',
-      `fewest turns per example, after merging (default: ${d.minTurns})`,
-      positiveInteger,
-    )
-    .option('--max-turns <n>', 'keep the last N turns of each example', positiveInteger)
-    .option(
-      '--max-chars <n>',
-      'drop the oldest turns until an example has at most N characters',
-      positiveInteger,
-    )
-    .option('--include-bots', 'keep messages written by bots')
-    .option('--channel <id>', 'only this channel (repeat, or comma-separate)', collect)
-    .option('--since <date>', 'only messages at or after this date (ISO-8601)')
-    .option('--until <date>', 'only messages before this date (ISO-8601)')
-    .addOption(
-      new Option(
-        '--example-per <unit>',
-        `one example per thread leaf, or per reply (default: ${d.examplePer})`,
-      ).choices(EXAMPLE_PER),
-    )
-    .addOption(
-      new Option(
-        '--speaker-names <style>',
-        `prefix user turns with "name: " or not (default: ${d.speakerNames})`,
-      ).choices(SPEAKER_NAMES),
-    )
-    .option('--no-manifest', 'do not write manifest.json')
-    .option('--overwrite', 'replace an earlier complete output (one its manifest.json lists)')
     .addHelpText('after', PREPARE_EXAMPLES)
-    .action((train: string, valid: string, o: PrepareFlags) => {
+    .action((train: string, valid: string, o: PrepareFlags & { shard?: string } & Partial<ReportFlags>) => {
+      const shard = o.shard === undefined ? undefined : parseShardSpec(o.shard);
+      if (shard !== undefined && o.shards !== undefined && o.shards !== shard.count) {
+        throw new UsageError(`--shard ${o.shard} and --shards ${o.shards} disagree on the shard count`);
+      }
       parsed = {
         kind: 'prepare',
         options: {
-          db: db(o.db),
-          train,
-          valid,
-          ...defined({
-            strategy: o.strategy,
-            threads: o.threads ?? o.maxWorkers,
-            batchSize: o.batchSize,
-            parallelMinMessages: o.parallelMinMessages,
-            validFraction: o.validFraction,
-            seed: o.seed,
-            format: o.format,
-            assistantAuthor: o.assistantAuthor,
-            minTurns: o.minTurns,
-            maxTurns: o.maxTurns,
-            maxChars: o.maxChars,
-            includeBots: o.includeBots,
-            channels: o.channel,
-            since: o.since,
-            until: o.until,
-            examplePer: o.examplePer,
-            speakerNames: o.speakerNames,
-            manifest: o.manifest ? undefined : false,
-            overwrite: o.overwrite,
-          }),
+          ...prepareOptionsFrom(db(o.db), train, valid, o),
+          ...(shard === undefined ? {} : { shard }),
         },
         ...reportFlags(o),
       };
     });
+
+  output(program.command('merge').argument('<dir>', 'the directory holding the shard files'))
+    .description(
+      'merge the shard files of a sharded prepare into train/valid JSONL, byte for byte an unsharded run',
+    )
+    .requiredOption('--shards <n>', 'how many shards the set has', shardCount)
+    .option(
+      '--train-name <file>',
+      'the train output in <dir> (its shards: <name>-0000i-of-0000n.<ext>)',
+      'train.jsonl',
+    )
+    .option('--valid-name <file>', 'the valid output in <dir>', 'valid.jsonl')
+    .option('--remove-shards', 'remove the shard files once the merged files and manifest.json are written')
+    .option('--no-manifest', 'do not write manifest.json')
+    .option('--overwrite', 'replace an earlier complete output (one its manifest.json lists)')
+    .action(
+      (
+        dir: string,
+        o: {
+          shards: number;
+          trainName: string;
+          validName: string;
+          removeShards?: boolean;
+          manifest: boolean;
+          overwrite?: boolean;
+        } & Partial<ReportFlags>,
+      ) => {
+        parsed = {
+          kind: 'merge',
+          options: {
+            train: join(dir, o.trainName),
+            valid: join(dir, o.validName),
+            shards: o.shards,
+            ...defined({
+              removeShards: o.removeShards,
+              overwrite: o.overwrite,
+              manifest: o.manifest ? undefined : false,
+            }),
+          },
+          ...reportFlags(o),
+        };
+      },
+    );
+
+  addClusterCommands(
+    program,
+    {
+      buildFlags: (command) =>
+        prepareFlags(command).option('--merge', 'the commit merges the shards into train/valid JSONL'),
+      config: (o, args) => {
+        const flags = o as unknown as PrepareFlags & { merge?: boolean };
+        const options = absolutePaths(prepareOptionsFrom(db(flags.db), args[0]!, args[1]!, flags));
+        // Checked now, so that a mistake is a usage error here rather than a failed run.
+        resolvePrepareOptions(options);
+        return {
+          ...options,
+          db: withoutPassword(options.db),
+          shards: flags.shards ?? 1,
+          merge: flags.merge === true,
+        } as unknown as Json;
+      },
+      env,
+    },
+    (command) => (parsed = { kind: 'cluster', command }),
+  );
 
   output(program.command('validate').argument('<file.jsonl...>', 'JSONL files to check'))
     .description(
@@ -303,50 +300,6 @@ export function parseArgs(
   const outcome = cli.parse(argv);
   if (outcome.kind !== 'parsed') return outcome;
   return parsed ?? { kind: 'help', text: cli.helpText() };
-}
-
-interface PrepareFlags extends Partial<ReportFlags> {
-  db?: string;
-  channel?: string[];
-  manifest: boolean;
-  overwrite?: boolean;
-  strategy?: Strategy;
-  format?: OutputFormat;
-  examplePer?: ExamplePer;
-  speakerNames?: SpeakerNames;
-  includeBots?: boolean;
-  threads?: number;
-  maxWorkers?: number;
-  batchSize?: number;
-  parallelMinMessages?: number;
-  validFraction?: number;
-  seed?: string;
-  assistantAuthor?: string;
-  minTurns?: number;
-  maxTurns?: number;
-  maxChars?: number;
-  since?: string;
-  until?: string;
-}
-
-/** The entries of `values` that are not undefined (the library's defaults apply to the rest). */
-function defined<T extends Record<string, unknown>>(
-  values: T,
-): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  const ids = value
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-  for (const id of ids)
-    if (!isSnowflake(id))
-      throw new InvalidArgumentError(`${id} is not a channel id (digits, at most ${MAX_SNOWFLAKE})`);
-  return [...previous, ...ids];
 }
 
 function consumerList(value: string): Consumer[] {

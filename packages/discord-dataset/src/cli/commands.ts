@@ -6,6 +6,7 @@ import {
   generateToDatabase,
   importExports,
   initDatabase,
+  mergeShards,
   prepareDiscordDataset,
   validateJsonl,
 } from '../index.js';
@@ -13,7 +14,7 @@ import type { Distribution, ValidationReport } from '../index.js';
 import type { ReportFlags } from '@prepkit/bench-harness/cli';
 import type { CliCommand } from './args.js';
 
-type RunnableCommand = Exclude<CliCommand, { kind: 'help' } | { kind: 'version' }>;
+type RunnableCommand = Exclude<CliCommand, { kind: 'help' } | { kind: 'version' } | { kind: 'cluster' }>;
 
 /** Runs a parsed command through the public library API and reports; throws what the library throws. */
 export async function runCommand(command: RunnableCommand, io: CliIo): Promise<void> {
@@ -60,9 +61,21 @@ export async function runCommand(command: RunnableCommand, io: CliIo): Promise<v
         reporter.count('workers', result.workers);
         reporter.set('train', result.train);
         reporter.set('valid', result.valid);
+        if (result.files.some((f) => f.roots !== undefined)) reporter.set('files', result.files);
         reporter.set('manifests', result.manifests);
         reporter.set('warnings', result.warnings);
         if (!command.json) for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+      });
+      return;
+    case 'merge':
+      await reported('merge', command, io, async (reporter) => {
+        const result = await mergeShards({ ...command.options, ...(signal ? { signal } : {}) });
+        reporter.count('train_examples', result.train.records);
+        reporter.count('valid_examples', result.valid.records);
+        reporter.set('train', result.train);
+        reporter.set('valid', result.valid);
+        reporter.set('manifests', result.manifests);
+        reporter.set('removed', result.removed);
       });
       return;
     case 'generate':

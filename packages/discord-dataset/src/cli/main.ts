@@ -3,6 +3,8 @@ import { passwordOf, redact } from '@prepkit/bench-harness/redact';
 import type { CliIo } from '@prepkit/bench-harness/cli';
 import { parseArgs } from './args.js';
 import { runCommand } from './commands.js';
+import { runClusterCommand } from '@prepkit/job-queue/cli';
+import { createDiscordRun } from '../cluster-run.js';
 
 /**
  * The command line: parses `argv`, runs the command through the library, reports, and returns the
@@ -25,6 +27,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (command.kind === 'help' || command.kind === 'version') {
       safe.stdout.write(command.text);
       return 0;
+    }
+    if (command.kind === 'cluster') {
+      // The worker reads the source database with its own --db (which may carry the password; the run's config never does).
+      return await runClusterCommand(
+        'discord-dataset',
+        command.command,
+        createDiscordRun(command.command.db),
+        safe,
+      );
     }
     await runCommand(command, safe);
     return 0;

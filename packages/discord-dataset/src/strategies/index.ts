@@ -7,10 +7,13 @@ import { loadWithCopy } from './copy.js';
 import { loadWithCte } from './cte.js';
 import type { LoadContext, LoadStats } from './load-context.js';
 import { loadNaively } from './naive.js';
+import { loadThreads } from './threads.js';
 
 export type { LoadContext, LoadStats } from './load-context.js';
 export { readQuery } from './read-query.js';
 export type { ReadQuery, Selection } from './read-query.js';
+export { latestNames, loadThreads, readReplyPairs, sqlShardOf } from './threads.js';
+export type { ThreadSelection } from './threads.js';
 
 const LOADERS: Record<
   Strategy,
@@ -21,11 +24,15 @@ const LOADERS: Record<
   copy: loadWithCopy,
 };
 
-/** Loads every selected message with `strategy`; all strategies return the same table. */
+/**
+ * Loads every selected message with `strategy` (all strategies return the same table), or, when
+ * `context.threads` is set, the messages of those threads with `loadThreads`.
+ */
 export function loadMessages(
   strategy: Strategy,
   context: LoadContext,
 ): Promise<{ table: MessageTable; stats: LoadStats }> {
+  if (context.threads !== undefined) return loadThreads(context, context.threads);
   return LOADERS[strategy](context);
 }
 

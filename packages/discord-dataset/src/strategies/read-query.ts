@@ -18,6 +18,8 @@ export interface ReadQuery {
    * parameter is used (PostgreSQL cannot type an unused one).
    */
   selectIds(a: string): string;
+  /** The assistant flag on alias `a`, for a statement that must use every parameter but reads no message. */
+  assistant(a: string): string;
   /** The selection (`--channel`, `--since`, `--until`) on alias `a`; `TRUE` when none. */
   scope(a: string): string;
   readonly params: readonly unknown[];
@@ -42,6 +44,7 @@ export function readQuery(selection: Selection): ReadQuery {
   return {
     params,
     selectIds: (a) => `${a}.id, ${assistant(a)}`,
+    assistant,
     select: (a) =>
       [
         `${a}.id`,
