@@ -144,7 +144,7 @@ describe('probe-rows worker', () => {
       const text = await runCli(['status', '--run', runId, ...QUEUE], db.url);
       expect(text.stdout).toContain(`${runId}  failed`);
       expect(text.stdout).toMatch(/dead letters:\n.* shard \d after 1 attempt\(s\): cannot read the input/);
-      expect((await readdir(output).catch(() => [])).includes('manifest.json')).toBe(false);
+      expect((await readdir(output).catch((): string[] => [])).includes('manifest.json')).toBe(false);
     }, 180_000);
   });
 });
