@@ -1,21 +1,19 @@
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { PhaseLog, RunReporter } from '@prepkit/bench-harness';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
-import { MANIFEST_FILE, beginOutputSet, openParquetWriter } from '@prepkit/record-io';
-import { WorkerPool, workerModule } from '@prepkit/worker-pool';
-import { MarketSamplesInputError } from './errors.js';
+import { MANIFEST_FILE, OutputExistsError, beginOutputSet, prepareOutputDirectory } from '@prepkit/record-io';
+import type { ShardSpec } from '@prepkit/record-io';
 import { loadMarket } from './load-market.js';
 import type { TickerLoad } from './load-market.js';
-import { markTickerGaps, sampleShape } from './market-data.js';
-import { medianSpacing } from './cleaning.js';
-import { naiveChunks } from './naive-samples.js';
-import { resolveBuildSamplesOptions, samplesFileName } from './options.js';
+import { MarketSamplesConfigError } from './errors.js';
+import { resolveBuildSamplesOptions } from './options.js';
 import type { BuildSamplesOptions, ResolvedBuildSamplesOptions } from './options.js';
-import { chunkViews } from './sample-chunk.js';
-import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
-import { batchOf, fileMetadata, sampleColumns } from './samples-file.js';
-import { fitScaler, scalerParams, writeScaler } from './scaler.js';
-import { SPLITS, rangeSize, splitCuts, tickerSplit } from './split.js';
+import { planFromMarket } from './plan.js';
+import { shardFileName, writeSamplesShard } from './shard-file.js';
+import type { WrittenShard } from './shard-file.js';
+import { writeScaler } from './scaler.js';
+import { rangeSize } from './split.js';
 import type { SplitName, TickerSplit } from './split.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -24,11 +22,18 @@ export interface TickerSummary extends TickerLoad {
   readonly eligible: Readonly<Record<SplitName, number>>;
 }
 
-export interface BuildSamplesResult {
-  readonly samplesPath: string;
+export interface BuildSamplesResult extends BuildShardResult {
   readonly scalerPath: string;
-  /** `manifest.json` beside them, written last: it lists both files with their sizes and SHA-256. */
+  /** `manifest.json` beside them, written last: it lists every file with its size and SHA-256. */
   readonly manifestPath: string;
+}
+
+/** What `buildSamplesShard` wrote: one shard's file, without scaler or manifest (`mergeSamples` adds them). */
+export interface BuildShardResult {
+  /** The samples file (with several shards, the first one written). */
+  readonly samplesPath: string;
+  /** Every samples file written, in shard order. */
+  readonly files: readonly { readonly path: string; readonly records: number; readonly bytes: number }[];
   readonly samples: number;
   readonly bytes: number;
   readonly perSplit: Readonly<Record<SplitName, number>>;
@@ -47,12 +52,30 @@ export interface BuildSamplesResult {
  * Builds `samples_{n}.parquet`, `meta_scaler.json` and last `manifest.json` in `dataDir`: cleans each
  * ticker's raw bars, cuts train/valid/test by time with an embargo, fits the scaler on training
  * windows only, draws sample positions with a seeded PRNG and writes windows, meta features and
- * rewards as zstd Parquet row groups. Same options and seed ⇒ same bytes for any `threads`.
+ * rewards as zstd Parquet row groups. Same options and seed ⇒ same bytes for any `threads`. With
+ * `shards`, the samples go to that many files by ticker (see `shardFileName`), listed by one manifest.
  *
  * @example
  * await buildSamples({ ...readConfigFile('my.yaml'), threads: 2, nSamples: 1_000_000, seed: 42 });
  */
 export async function buildSamples(options: BuildSamplesOptions): Promise<BuildSamplesResult> {
+  if (options.shard !== undefined && options.shard !== null)
+    throw new MarketSamplesConfigError('options.shard', 'one shard alone is written by buildSamplesShard');
+  return (await run(options)) as BuildSamplesResult;
+}
+
+/**
+ * Writes only the samples file of `options.shard` (`{ index, count }`), the same bytes as file `index` of a
+ * `shards: count` build, and neither scaler nor manifest (`mergeSamples` completes the set). The plan is still
+ * computed over the whole market; a cluster run's workers load only their tickers (see cluster-run.ts).
+ */
+export async function buildSamplesShard(
+  options: BuildSamplesOptions & { shard: { index: number; count: number } },
+): Promise<BuildShardResult> {
+  return run(options);
+}
+
+async function run(options: BuildSamplesOptions): Promise<BuildShardResult> {
   const c = resolveBuildSamplesOptions(options);
   try {
     return await build(c);
@@ -63,182 +86,89 @@ export async function buildSamples(options: BuildSamplesOptions): Promise<BuildS
   }
 }
 
-async function build(c: Readonly<ResolvedBuildSamplesOptions>): Promise<BuildSamplesResult> {
-  const n = c.nSamples;
-  const seed = c.seed;
+async function build(
+  c: Readonly<ResolvedBuildSamplesOptions>,
+): Promise<BuildShardResult & { scalerPath: string | null; manifestPath: string | null }> {
   const report =
     c.reporter ?? new RunReporter({ name: 'market-samples build', quiet: true, progress: 'none' });
   const log = new PhaseLog(report);
   const dir = resolve(c.dataDir);
-  const samplesPath = resolve(dir, samplesFileName(c, n));
   const scalerPath = resolve(dir, c.scalerFilename);
-  const shape = sampleShape(c);
   const market = await log.phase('load and clean', () => loadMarket(c), { unit: 'tickers' });
-  const tickerNames = market.tickers.map((t) => t.ticker);
-  for (const t of market.tickers) {
-    report.count('bars_read', t.cleaning.inputRows);
-    for (const [key, value] of Object.entries(t.cleaning)) {
-      if (key.startsWith('dropped') || key === 'repairedHighLow' || key === 'outOfOrder')
-        report.count(snake(key), value as number);
-    }
-    if (t.skipped !== null) report.count('tickers_skipped');
-  }
-  const plan = await log.phase('split and fit scaler', () => {
-    const cuts = splitCuts(market.data, c);
-    const splits = market.data.tickers.map((_, k) => tickerSplit(market.data, shape, cuts, c.gapBars, k));
-    const active = splits.flatMap((s, k) => (rangeSize(s.fit) > 1 ? [k] : []));
-    if (active.length === 0)
-      throw new MarketSamplesInputError(
-        `no ticker has ${c.window} bars before the train cut ${new Date(cuts.trainEndUs / 1000).toISOString()}; move train_end or train_fraction`,
-      );
-    // Gaps are measured against each ticker's median spacing over its training bars only.
-    const spacingUs = splits.map((split, k) => {
-      const lo = market.data.offsets[k]!;
-      const train = medianSpacing(market.data.time.subarray(lo, lo + split.bars.train));
-      return train > 0 ? train : medianSpacing(market.data.time.subarray(lo, market.data.offsets[k + 1]));
-    });
-    for (const k of active)
-      report.count('gaps_marked', markTickerGaps(market.data, k, spacingUs[k]!, c.gapFactor));
-    const scaler = fitScaler({
-      spacingUs,
-      data: market.data,
-      shape,
-      cost: c.cost,
-      gapFactor: c.gapFactor,
-      inconsistentBars: c.inconsistentBars,
-      cuts,
-      gapBars: c.gapBars,
-      splits,
-      active,
-    });
-    return { cuts, splits, active, scaler, ...eligibleEnds(splits, active) };
-  });
-  const tickers = summarise(market.tickers, market.data.tickers, plan.splits, plan.active);
-  const eligible = { train: plan.counts[0], valid: plan.counts[1], test: plan.counts[2] };
-  report.set('eligible_window_ends', eligible);
-  if (plan.eligible.length === 0)
-    throw new MarketSamplesInputError(
-      'no sample fits in any split: the tickers are too short for window + horizons + gap_bars',
-    );
-  const context: ChunkContext = {
-    data: market.data,
-    shape,
-    scaler: scalerParams(plan.scaler, market.data.tickers),
-    eligible: plan.eligible,
-    trainEnds: plan.counts[0],
-    validEnds: plan.counts[1],
-    seed,
-  };
+  const { plan, splits, active, eligible } = await planFromMarket(market, c, c.shards, report, log);
+  const tickers = summarise(market.tickers, market.data.tickers, splits, active);
+  const targets: ShardSpec[] =
+    c.shard !== null
+      ? [c.shard]
+      : Array.from({ length: c.shards }, (_, index) => ({ index, count: c.shards }));
+  const paths = targets.map((s) => resolve(dir, shardFileName(c, s)));
   // Only now, once the inputs proved usable: beginning the set removes an earlier run's manifest (and the
   // temporaries killed runs left); samples and scaler then count as complete only once the new manifest lists them.
-  const set = await beginOutputSet(dir, {
-    files: [samplesPath, scalerPath].map((path) => relative(dir, path)),
-    overwrite: c.overwrite,
-  });
-  report.count('stale_temporaries_removed', set.staleRemoved.length);
-  const perSplit = [0, 0, 0];
-  const timing = { computeMs: 0, writeWaitMs: 0 };
+  // One shard alone leaves both to the others and to merge: other shards may be writing beside it.
+  const set =
+    c.shard === null
+      ? await beginOutputSet(dir, {
+          files: [...paths, scalerPath].map((path) => relative(dir, path)),
+          overwrite: c.overwrite,
+        })
+      : await shardOutput(paths[0]!, c.overwrite);
+  report.count('stale_temporaries_removed', set?.staleRemoved.length ?? 0);
   const written = await log.phase(
     'samples',
     async (phase) => {
-      phase.setTotal(n);
-      const writer = await openParquetWriter(samplesPath, sampleColumns(shape), {
-        compression: c.parquetCompression,
-        rowGroupSize: c.chunkRows,
-        threads: c.variant === 'naive' ? 1 : c.threads,
-        metadata: fileMetadata(c, tickerNames, plan.scaler),
-        ...(c.signal === undefined ? {} : { signal: c.signal }),
-      });
-      try {
-        const chunks =
-          c.variant === 'naive'
-            ? naiveChunks(market.cleaned, context, chunkTasks(n, c.chunkRows))
-            : parallelChunks(context, c);
-        for await (const chunk of chunks) {
-          timing.computeMs += chunk.computeMs;
-          const handedOver = performance.now();
-          await writer.write(batchOf(chunk, shape));
-          timing.writeWaitMs += performance.now() - handedOver;
-          for (let s = 0; s < 3; s++) perSplit[s]! += chunk.perSplit[s]!;
-          phase.advance(chunk.count);
-        }
-        const closing = performance.now();
-        const closed = await writer.close();
-        timing.writeWaitMs += performance.now() - closing;
-        return closed;
-      } catch (error) {
-        await writer.abort();
-        throw error;
-      }
+      phase.setTotal(c.nSamples * paths.length);
+      const files: WrittenShard[] = [];
+      for (const [i, shard] of targets.entries())
+        files.push(await writeSamplesShard(c, plan, market, shard, paths[i]!, phase));
+      return files;
     },
     { unit: 'samples' },
   );
-  await log.phase('scaler', () => writeScaler(scalerPath, plan.scaler), { unit: 'files' });
-  // Last: a manifest in the directory says the samples and scaler beside it are complete.
-  const manifestPath = resolve(dir, MANIFEST_FILE);
-  await report.phase('manifest', () =>
-    set.commit({
-      tool: { name: '@prepkit/market-samples', version: PACKAGE_VERSION },
-      config: { ...runConfig(c), tickers: tickerNames },
-      inputs: market.tickers.map((t) => t.file),
-      outputs: [{ path: samplesPath, records: written.records }, scalerPath],
-      phases: log.phases,
-    }),
-  );
+  let manifestPath: string | null = null;
+  if (set !== undefined) {
+    await log.phase('scaler', () => writeScaler(scalerPath, plan.scaler), { unit: 'files' });
+    // Last: a manifest in the directory says the samples and scaler beside it are complete.
+    manifestPath = resolve(dir, MANIFEST_FILE);
+    await report.phase('manifest', () =>
+      set.commit({
+        tool: { name: '@prepkit/market-samples', version: PACKAGE_VERSION },
+        config: { ...runConfig(c), tickers: plan.tickers },
+        inputs: market.tickers.map((t) => t.file),
+        outputs: [...written.map((w) => ({ path: w.path, records: w.records })), scalerPath],
+        phases: log.phases,
+      }),
+    );
+  }
+  const sum = (f: (w: WrittenShard) => number) => written.reduce((a, w) => a + f(w), 0);
   // The stages overlap: chunks are computed on workers while earlier row groups are encoded.
   return {
-    samplesPath,
-    scalerPath,
+    samplesPath: written[0]!.path,
+    files: written.map((w) => ({ path: w.path, records: w.records, bytes: w.bytes })),
+    scalerPath: set === undefined ? null : scalerPath,
     manifestPath,
-    samples: written.records,
-    bytes: written.bytes,
-    perSplit: { train: perSplit[0]!, valid: perSplit[1]!, test: perSplit[2]! },
+    samples: sum((w) => w.records),
+    bytes: sum((w) => w.bytes),
+    perSplit: {
+      train: sum((w) => w.perSplit[0]),
+      valid: sum((w) => w.perSplit[1]),
+      test: sum((w) => w.perSplit[2]),
+    },
     eligible,
     tickers,
     trainEnd: plan.scaler.split.train_end,
     validEnd: plan.scaler.split.valid_end,
-    stages: { sampleComputeMs: timing.computeMs, parquetWriteWaitMs: timing.writeWaitMs },
+    stages: { sampleComputeMs: sum((w) => w.computeMs), parquetWriteWaitMs: sum((w) => w.writeWaitMs) },
   };
 }
 
-/** Chunk i holds samples i x chunkRows ..; its positions come from PRNG stream i. */
-export function chunkTasks(n: number, chunkRows: number): ChunkTask[] {
-  const tasks: ChunkTask[] = [];
-  for (let start = 0, index = 0; start < n; start += chunkRows, index++)
-    tasks.push({ index, start, count: Math.min(chunkRows, n - start) });
-  return tasks;
-}
-
-async function* parallelChunks(
-  context: ChunkContext,
-  c: Readonly<ResolvedBuildSamplesOptions>,
-): AsyncGenerator<ChunkColumns> {
-  await using pool = new WorkerPool<ChunkTask, ArrayBuffer>({
-    filename: workerModule(import.meta.url, 'sample-worker'),
-    threads: c.threads,
-    workerData: context,
-  });
-  for await (const buffer of pool.map(chunkTasks(c.nSamples, c.chunkRows), { signal: c.signal }))
-    yield chunkViews(buffer, context.shape);
-}
-
-function eligibleEnds(
-  splits: readonly TickerSplit[],
-  active: readonly number[],
-): { eligible: Int32Array; counts: [number, number, number] } {
-  const counts: [number, number, number] = [0, 0, 0];
-  SPLITS.forEach((split, s) => {
-    for (const k of active) counts[s]! += rangeSize(splits[k]!.ends[split]);
-  });
-  const eligible = new Int32Array(new SharedArrayBuffer(4 * (counts[0] + counts[1] + counts[2])));
-  let at = 0;
-  for (const split of SPLITS) {
-    for (const k of active) {
-      const [lo, hi] = splits[k]!.ends[split];
-      for (let e = lo; e <= hi; e++) eligible[at++] = e;
-    }
-  }
-  return { eligible, counts };
+/**
+ * One shard's file alone: its directory is made; an existing file is replaced only with `overwrite` (no
+ * manifest is touched, and no temporaries are removed, since other shards may be writing them now).
+ */
+async function shardOutput(path: string, overwrite: boolean): Promise<undefined> {
+  await prepareOutputDirectory(resolve(path, '..'));
+  if (existsSync(path) && !overwrite) throw new OutputExistsError(path);
+  return undefined;
 }
 
 function summarise(
@@ -268,8 +198,4 @@ function summarise(
 /** The options a run used, for its manifest: without the signal and reporter, which are not configuration. */
 function runConfig(c: Readonly<ResolvedBuildSamplesOptions>): Record<string, unknown> {
   return { ...c, signal: undefined, reporter: undefined };
-}
-
-function snake(key: string): string {
-  return key.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }

@@ -1,6 +1,7 @@
-export { buildSamples, chunkTasks } from './build.js';
+export { buildSamples, buildSamplesShard } from './build.js';
+export { chunkTasks } from './sample-chunk.js';
 export { sampleColumns } from './samples-file.js';
-export type { BuildSamplesResult, TickerSummary } from './build.js';
+export type { BuildSamplesResult, BuildShardResult, TickerSummary } from './build.js';
 export type { BuildSamplesOptions } from './options.js';
 export { allocateBars, barCount, BAR_COLUMNS, headBars } from './bars.js';
 export type { Bars } from './bars.js';
@@ -38,3 +39,15 @@ export type { SplitName } from './split.js';
 export { transform } from './transform.js';
 export type { TransformOptions, TransformResult } from './transform.js';
 export { MarketSamplesConfigError, MarketSamplesInputError } from './errors.js';
+export { marketSamplesRun } from './cluster-run.js';
+export type {
+  MarketSamplesRunConfig,
+  MarketSamplesRunResult,
+  MarketSamplesShardSummary,
+  ShardFileSummary,
+} from './cluster-run.js';
+export { mergeSamples } from './merge.js';
+export type { MergeSamplesOptions, MergeSamplesResult } from './merge.js';
+export type { SamplesPlan } from './plan.js';
+export { shardFileName } from './shard-file.js';
+export type { SamplePositions } from './sample-positions.js';

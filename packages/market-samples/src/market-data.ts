@@ -89,15 +89,3 @@ export function markTickerGaps(d: MarketData, k: number, spacingUs: number, fact
   }
   return gaps;
 }
-
-/** The ticker owning global bar `bar` (binary search over offsets). */
-export function tickerOf(data: MarketData, bar: number): number {
-  let lo = 0;
-  let hi = data.tickers.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (data.offsets[mid]! <= bar) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}

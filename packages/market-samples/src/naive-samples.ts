@@ -1,6 +1,5 @@
 import type { CleanedBars } from './cleaning.js';
-import { tickerOf } from './market-data.js';
-import { Prng } from '@prepkit/bench-harness';
+import { drawChunk } from './sample-positions.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
 import { SPLITS } from './split.js';
 
@@ -51,13 +50,12 @@ export async function* naiveChunks(
   const w = shape.window;
   for (const task of tasks) {
     const started = performance.now();
-    const rng = new Prng(`${ctx.seed}:${task.index}`);
+    const draws = drawChunk(ctx.positions, ctx.seed, task.index, task.count);
     const samples: SampleRow[] = [];
     for (let r = 0; r < task.count; r++) {
-      const j = rng.int(ctx.eligible.length);
-      const globalEnd = ctx.eligible[j]!;
-      const k = tickerOf(data, globalEnd);
-      const e = globalEnd - data.offsets[k]!;
+      const k = ctx.localOf[draws.ticker[r]!]!;
+      if (k < 0) continue; // another shard's sample
+      const e = draws.end[r]!;
       const bars = rows[k]!;
       const window = bars.slice(e - w + 1, e + 1);
       const last = window[window.length - 1]!;
@@ -103,7 +101,7 @@ export async function* naiveChunks(
       );
       samples.push({
         ticker: data.tickers[k]!,
-        split: SPLITS[j < ctx.trainEnds ? 0 : j < ctx.trainEnds + ctx.validEnds ? 1 : 2],
+        split: SPLITS[draws.split[r]!]!,
         endTime: last.time,
         barIndex: e,
         gaps: window.slice(1).filter((bar) => bar.gap).length,

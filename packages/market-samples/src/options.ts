@@ -62,6 +62,17 @@ export interface BuildSamplesOptions extends MarketSamplesOptions {
    * sample at a time over row objects on this thread, as the original did; same bytes, for benchmarks.
    */
   variant?: 'parallel' | 'naive';
+  /**
+   * Write the samples as this many files, file i holding the samples of the tickers that
+   * `shardOf(ticker, shards)` gives shard i, in the one-file order (`samples_1M-00000-of-00004.parquet` …).
+   * Default: 1 (`samples_1M.parquet`).
+   */
+  shards?: number;
+  /**
+   * Write only this shard's file (0-based `index` of `count`), the same bytes as file `index` of a
+   * `shards: count` build; no scaler and no manifest (`mergeSamples` completes the set). Default: null.
+   */
+  shard?: { readonly index: number; readonly count: number } | null;
   /** Aborting it stops the build and removes what it half-wrote. */
   signal?: AbortSignal;
   /** Where phases, progress and counters go. Default: a silent reporter. */
@@ -101,6 +112,8 @@ export const DEFAULT_BUILD_SAMPLES_OPTIONS = Object.freeze({
   seed: 0,
   overwrite: false,
   variant: 'parallel',
+  shards: 1,
+  shard: null,
 } satisfies Required<Omit<BuildSamplesOptions, 'nSamples' | 'signal' | 'reporter'>>);
 
 /**
@@ -124,6 +137,15 @@ export function resolveBuildSamplesOptions(
       'options.trainFraction',
       `must be > 0 with trainFraction + validFraction < 1 (got ${o.trainFraction} + ${o.validFraction})`,
     );
+  const shard = merged.shard as { index: number; count: number } | null;
+  if (shard !== null && !(Number.isSafeInteger(shard.index) && shard.index >= 0 && shard.index < shard.count))
+    throw new MarketSamplesConfigError('options.shard', 'must be { index, count } with 0 <= index < count');
+  const shards = integerAtLeast(shard === null ? merged.shards : shard.count, 'options.shards', 1);
+  if (shard !== null && options.shards !== undefined && options.shards !== shard.count)
+    throw new MarketSamplesConfigError(
+      'options.shards',
+      `must equal shard.count (${shard.count}) or be left out`,
+    );
   if (typeof merged.overwrite !== 'boolean')
     throw new MarketSamplesConfigError('options.overwrite', 'must be true or false');
   return Object.freeze({
@@ -136,6 +158,8 @@ export function resolveBuildSamplesOptions(
     seed: integerAtLeast(merged.seed, 'options.seed', 0),
     overwrite: merged.overwrite,
     variant: oneOf(merged.variant, 'options.variant', ['parallel', 'naive']),
+    shards,
+    shard: shard === null ? null : Object.freeze({ index: shard.index, count: shard.count }),
     signal: options.signal,
     reporter: options.reporter,
   });

@@ -1,9 +1,9 @@
 import type { Utf8Column } from '@prepkit/record-io';
 import type { MarketData, SampleShape } from './market-data.js';
-import { tickerOf } from './market-data.js';
-import { Prng } from '@prepkit/bench-harness';
 import { META_COUNT, fillSample } from './sample-kernel.js';
 import type { ScalerParams } from './sample-kernel.js';
+import { drawChunk } from './sample-positions.js';
+import type { PositionTable } from './sample-positions.js';
 import { SPLITS } from './split.js';
 
 /** What every worker shares for one build (sent once as workerData; the big arrays are shared memory). */
@@ -11,23 +11,34 @@ export interface ChunkContext {
   readonly data: MarketData;
   readonly shape: SampleShape;
   readonly scaler: ScalerParams;
-  /** Global bar indices where a sample may end: train ends, then valid, then test. */
-  readonly eligible: Int32Array;
-  /** eligible[0 .. trainEnds - 1] are train, then validEnds of valid, the rest test. */
-  readonly trainEnds: number;
-  readonly validEnds: number;
+  /** Every eligible window end of the market, numbered (what the draws index into). */
+  readonly positions: PositionTable;
+  /**
+   * Per ticker of the positions: its index in `data`, or -1 when its samples are not written here (another
+   * shard's): the draws are the whole market's, and each shard keeps the samples of its own tickers.
+   */
+  readonly localOf: Int32Array;
   readonly seed: number;
 }
 
-/** Samples `start .. start + count - 1`: chunk `index` of the output, drawn from its own PRNG stream. */
+/** Draws `start .. start + count - 1`: chunk `index` of the one-file output, from its own PRNG stream. */
 export interface ChunkTask {
   readonly index: number;
   readonly start: number;
   readonly count: number;
 }
 
+/** Chunk i holds draws i x chunkRows ..; its positions come from PRNG stream i. */
+export function chunkTasks(n: number, chunkRows: number): ChunkTask[] {
+  const tasks: ChunkTask[] = [];
+  for (let start = 0, index = 0; start < n; start += chunkRows, index++)
+    tasks.push({ index, start, count: Math.min(chunkRows, n - start) });
+  return tasks;
+}
+
 /** One chunk's output columns (views on one buffer that moves between threads). */
 export interface ChunkColumns {
+  /** The samples of this chunk kept by its shard (all of them with one shard). */
   readonly count: number;
   /** Samples of train, valid and test in this chunk. */
   readonly perSplit: readonly [number, number, number];
@@ -47,34 +58,33 @@ const HEADER_SLOTS = 12;
 const encoder = new TextEncoder();
 
 /**
- * Draws a chunk's sample positions (uniformly over every eligible window end, with replacement,
- * from a PRNG seeded by the build's seed and the chunk index, so the result does not depend on
- * which thread runs it) and computes their windows, meta features and rewards.
+ * Draws a chunk's sample positions (`drawChunk`: the same in every process, whatever the thread or
+ * shard), keeps those of this shard's tickers and computes their windows, meta features and rewards.
  */
 export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
   const started = performance.now();
-  const { data, shape, eligible } = ctx;
-  const rng = new Prng(`${ctx.seed}:${task.index}`);
-  const n = task.count;
-  const ends = new Int32Array(n);
-  const tickers = new Int32Array(n);
-  const splits = new Int32Array(n);
+  const { data, shape } = ctx;
+  const draws = drawChunk(ctx.positions, ctx.seed, task.index, task.count);
+  const ends = new Int32Array(task.count);
+  const tickers = new Int32Array(task.count);
+  const splits = new Int32Array(task.count);
   const names = data.tickers.map((t) => encoder.encode(t));
   const splitNames = SPLITS.map((s) => encoder.encode(s));
   let tickerBytes = 0;
   let splitBytes = 0;
   const perSplit = [0, 0, 0];
-  for (let r = 0; r < n; r++) {
-    const j = rng.int(eligible.length);
-    const e = eligible[j]!;
-    const k = tickerOf(data, e);
-    const split = j < ctx.trainEnds ? 0 : j < ctx.trainEnds + ctx.validEnds ? 1 : 2;
-    ends[r] = e;
-    tickers[r] = k;
-    splits[r] = split;
+  let n = 0;
+  for (let r = 0; r < task.count; r++) {
+    const k = ctx.localOf[draws.ticker[r]!]!;
+    if (k < 0) continue;
+    const split = draws.split[r]!;
+    ends[n] = data.offsets[k]! + draws.end[r]!;
+    tickers[n] = k;
+    splits[n] = split;
     tickerBytes += names[k]!.length;
     splitBytes += splitNames[split]!.length;
     perSplit[split]!++;
+    n++;
   }
   const layout = chunkLayout(n, shape, tickerBytes, splitBytes);
   const buffer = new ArrayBuffer(layout.total);

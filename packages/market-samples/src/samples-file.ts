@@ -36,17 +36,22 @@ export function batchOf(chunk: ChunkColumns, shape: SampleShape): ParquetBatch {
   };
 }
 
+/** The footer key of samples files. */
+export const FOOTER_KEY = 'market_samples';
+
 /**
  * One footer key, `market_samples`, holding a JSON object: arrow-rs keeps Parquet key-value metadata
- * in a hash map, so several keys come out in a different order from run to run.
+ * in a hash map, so several keys come out in a different order from run to run. A shard file's object
+ * ends with a `shard` member (see ShardInfo); without it, it is the one-file output's.
  */
 export function fileMetadata(
   c: Readonly<ResolvedBuildSamplesOptions>,
   tickers: readonly string[],
   scaler: Scaler,
+  shard?: object,
 ): Record<string, string> {
   return {
-    market_samples: JSON.stringify({
+    [FOOTER_KEY]: JSON.stringify({
       version: PACKAGE_VERSION,
       n_samples: c.nSamples,
       seed: c.seed,
@@ -55,6 +60,7 @@ export function fileMetadata(
       features_layout: `window=${c.window} x [${c.features.join(',')}], oldest bar first`,
       meta_features: META_FEATURES,
       scaler,
+      shard,
     }),
   };
 }

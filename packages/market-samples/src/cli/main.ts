@@ -2,16 +2,26 @@ import { join } from 'node:path';
 import { RunReporter, formatBytes, formatDuration } from '@prepkit/bench-harness';
 import { reportFailure } from '@prepkit/bench-harness/cli';
 import type { CliIo } from '@prepkit/bench-harness/cli';
+import { runClusterCommand } from '@prepkit/job-queue/cli';
 import {
   DEFAULT_BUILD_SAMPLES_OPTIONS,
   buildSamples,
+  buildSamplesShard,
   generateRaw,
   importCsv,
   inspectSamples,
+  marketSamplesRun,
+  mergeSamples,
   rawFileName,
   readConfigFile,
 } from '../index.js';
-import type { BuildSamplesResult, MarketSamplesOptions, SamplesInspection } from '../index.js';
+import type {
+  BuildSamplesResult,
+  BuildShardResult,
+  MarketSamplesOptions,
+  MergeSamplesResult,
+  SamplesInspection,
+} from '../index.js';
 import { parseArgs } from './parse-args.js';
 
 /**
@@ -20,7 +30,7 @@ import { parseArgs } from './parse-args.js';
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const parsed = parseArgs(argv);
+    const parsed = parseArgs(argv, io.env);
     switch (parsed.command) {
       case 'help':
         io.stdout.write(parsed.text);
@@ -36,17 +46,43 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           stdout: io.stdout,
         });
         const talk = !parsed.quiet && !parsed.json;
-        const result = await buildSamples({ ...options, reporter, signal: io.signal }).catch(
-          (error: unknown) => {
-            if (parsed.json) reporter.finish(error); // the JSON report says how the run failed, too
-            throw error;
-          },
-        );
+        const { shard } = options;
+        const result = await (
+          shard === undefined || shard === null
+            ? buildSamples({ ...options, reporter, signal: io.signal })
+            : buildSamplesShard({ ...options, shard, reporter, signal: io.signal })
+        ).catch((error: unknown) => {
+          if (parsed.json) reporter.finish(error); // the JSON report says how the run failed, too
+          throw error;
+        });
         reporter.set('result', result);
         if (talk) io.stderr.write(describeBuild(result));
         reporter.finish();
         return 0;
       }
+      case 'merge': {
+        const reporter = new RunReporter({
+          name: 'market-samples merge',
+          json: parsed.json,
+          quiet: parsed.quiet,
+          stderr: io.stderr,
+          stdout: io.stdout,
+        });
+        const result = await mergeSamples({ ...parsed.options, reporter, signal: io.signal }).catch(
+          (error: unknown) => {
+            if (parsed.json) reporter.finish(error);
+            throw error;
+          },
+        );
+        reporter.set('result', result);
+        if (!parsed.quiet && !parsed.json) io.stderr.write(describeMerge(result));
+        reporter.finish();
+        return 0;
+      }
+      case 'submit':
+      case 'worker':
+      case 'status':
+        return await runClusterCommand('market-samples', parsed, marketSamplesRun, io);
       case 'generate-raw': {
         const settings = { ...configOf(parsed.configFile), ...parsed.settings };
         const result = await generateRaw({
@@ -100,7 +136,16 @@ function configOf(file: string | undefined): MarketSamplesOptions {
   return file === undefined ? {} : readConfigFile(file);
 }
 
-function describeBuild(r: BuildSamplesResult): string {
+function describeMerge(r: MergeSamplesResult): string {
+  return (
+    `Merged ${r.shardFiles.length} shard files: ${r.samples.toLocaleString('en')} samples, ${formatBytes(r.bytes)} ` +
+    `to ${r.samplesPath}\nScaler: ${r.scalerPath}\nManifest: ${r.manifestPath}\n`
+  );
+}
+
+function describeBuild(
+  r: BuildShardResult & Partial<Pick<BuildSamplesResult, 'scalerPath' | 'manifestPath'>>,
+): string {
   const lines = r.tickers.map((t) => {
     const c = t.cleaning;
     const changes = [
@@ -123,7 +168,10 @@ function describeBuild(r: BuildSamplesResult): string {
     `Split: train < ${r.trainEnd} <= valid < ${r.validEnd} <= test; window ends available ` +
     `${r.eligible.train} / ${r.eligible.valid} / ${r.eligible.test}\n` +
     `Wrote ${r.samples.toLocaleString('en')} samples (train ${r.perSplit.train}, valid ${r.perSplit.valid}, test ${r.perSplit.test}), ` +
-    `${formatBytes(r.bytes)} to ${r.samplesPath}\nScaler: ${r.scalerPath}\nManifest: ${r.manifestPath}\n` +
+    `${formatBytes(r.bytes)} to ${r.files.map((f) => f.path).join(', ')}\n` +
+    (r.manifestPath === undefined
+      ? 'One shard: no scaler or manifest; merge writes them once every shard file is there\n'
+      : `Scaler: ${r.scalerPath}\nManifest: ${r.manifestPath}\n`) +
     `Samples stage: chunks computed in ${formatDuration(r.stages.sampleComputeMs)} (summed over workers), ` +
     `waited ${formatDuration(r.stages.parquetWriteWaitMs)} on the Parquet encoders (overlapping)\n`
   );

@@ -1,14 +1,24 @@
-import { InvalidArgumentError, Option } from 'commander';
-import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { nonNegativeInteger, positiveInteger, quietProgram, reportFlags } from '@prepkit/bench-harness/cli';
-import {
-  DEFAULT_BUILD_SAMPLES_OPTIONS,
-  DEFAULT_GENERATE_RAW_OPTIONS,
-  DEFAULT_INSPECT_OPTIONS,
-  OPTION_SPECS,
-  optionsFromValues,
+import { addClusterCommands } from '@prepkit/job-queue/cli';
+import type { ClusterCommand } from '@prepkit/job-queue/cli';
+import { parseShardSpec } from '@prepkit/record-io';
+import type { ShardSpec } from '@prepkit/record-io';
+import { DEFAULT_GENERATE_RAW_OPTIONS, DEFAULT_INSPECT_OPTIONS } from '../index.js';
+import type {
+  BuildSamplesOptions,
+  GenerateRawOptions,
+  MarketSamplesOptions,
+  MergeSamplesOptions,
 } from '../index.js';
-import type { BuildSamplesOptions, GenerateRawOptions, MarketSamplesOptions, OptionSpec } from '../index.js';
+import {
+  addSettings,
+  buildFlags,
+  buildOptionsFrom,
+  clusterConfig,
+  settingsOf,
+  specsOf,
+} from './build-flags.js';
 import { PACKAGE_VERSION } from '../version.js';
 
 /** What the command line asks for: options for the library, filled only with what the user gave. */
@@ -47,6 +57,13 @@ export type ParsedCommand =
       readonly row: number | undefined;
       readonly json: boolean;
     }
+  | {
+      readonly command: 'merge';
+      readonly options: Omit<MergeSamplesOptions, 'signal' | 'reporter'>;
+      readonly json: boolean;
+      readonly quiet: boolean;
+    }
+  | ClusterCommand
   | { readonly command: 'help'; readonly text: string };
 
 const EXAMPLES = `
@@ -55,46 +72,80 @@ Examples:
   market-samples import-csv AAPL-2019.csv AAPL-2020.csv --ticker AAPL --data-dir data
   market-samples build --n-samples 1000000 --seed 42 --threads 2
   market-samples build --config my.yaml --n-samples 250000 --window 32 --horizons 1,10 --overwrite
-  market-samples inspect data/samples_1M.parquet`;
+  market-samples inspect data/samples_1M.parquet
+  market-samples build --n-samples 1000000 --shard 0/4      (… 3/4, on four machines)
+  market-samples merge data --shards 4
+  market-samples submit --db postgresql://… --data-dir /shared/data --n-samples 1000000 --shards 16 --merge`;
 
 /** The configuration keys that say where raw files are (all that generate-raw and import-csv read). */
 const LAYOUT_KEYS = ['data_dir', 'raw_filename'];
 
 /** Parses the command line. Pure: nothing runs, nothing exits; a usage mistake throws `UsageError`. */
-export function parseArgs(argv: readonly string[]): ParsedCommand {
+export function parseArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ParsedCommand {
   let parsed: ParsedCommand | undefined;
   const cli = quietProgram('market-samples');
   const program = cli.program
     .description('OHLCV bars → windowed, scaled, labelled samples in zstd Parquet.')
     .version(PACKAGE_VERSION)
     .addHelpText('after', EXAMPLES);
-  const defaults = DEFAULT_BUILD_SAMPLES_OPTIONS;
 
-  const build = program
-    .command('build')
-    .description(
-      'clean, split, fit the scaler on train, draw samples; write samples_{n}.parquet, meta_scaler.json and manifest.json',
+  buildFlags(
+    program
+      .command('build')
+      .description(
+        'clean, split, fit the scaler on train, draw samples; write samples_{n}.parquet, meta_scaler.json and manifest.json',
+      ),
+  )
+    .option(
+      '--shard <i/n>',
+      'write only shard i of n (0-based): its samples file, no scaler or manifest (see merge)',
+      parseShardSpec,
     )
-    .requiredOption('--n-samples <n>', 'samples to write', positiveInteger)
-    .option('--seed <n>', `seed of the sample positions (default: ${defaults.seed})`, nonNegativeInteger)
-    .option('--overwrite', 'replace existing samples and scaler files')
-    .option('--naive', 'the slow per-sample baseline (benchmarks only; same output)')
     .option('--json', 'print the run report as one JSON object on stdout')
-    .option('-q, --quiet', 'no progress or summary');
-  addSettings(build, OPTION_SPECS).action((o: Record<string, unknown>) => {
-    parsed = {
-      command: 'build',
-      configFile: o.config as string | undefined,
-      options: {
-        ...settingsOf(o, OPTION_SPECS),
-        nSamples: o.nSamples as number,
-        seed: o.seed as number | undefined,
-        overwrite: o.overwrite as boolean | undefined,
-        variant: o.naive === true ? 'naive' : undefined,
-      },
-      ...reportFlags(o),
-    };
-  });
+    .option('-q, --quiet', 'no progress or summary')
+    .action((o: Record<string, unknown>) => {
+      const { configFile, options } = buildOptionsFrom(o);
+      parsed = {
+        command: 'build',
+        configFile,
+        options: o.shard === undefined ? options : { ...options, shard: o.shard as ShardSpec },
+        ...reportFlags(o),
+      };
+    });
+
+  program
+    .command('merge')
+    .description(
+      'merge the N shard files of a build (--shards N, or --shard i/N runs) into samples_{n}.parquet, then meta_scaler.json and manifest.json',
+    )
+    .argument('<dir>', 'the data directory holding every shard file')
+    .requiredOption('--shards <n>', 'N, the shard count of the files', positiveInteger)
+    .option(
+      '--samples <file>',
+      'the one-file name (samples_1M.parquet) when shard files of several builds lie there',
+    )
+    .option('--threads <n>', 'Parquet encoder threads (default: all cores)', positiveInteger)
+    .option('--overwrite', 'replace a complete earlier merged output')
+    .option('--remove-shards', 'remove the shard files once the merged output is complete')
+    .option('--json', 'print what was written as one JSON object on stdout')
+    .option('-q, --quiet', 'no summary')
+    .action((dir: string, o: Record<string, unknown>) => {
+      parsed = {
+        command: 'merge',
+        options: {
+          dir,
+          shards: o.shards as number,
+          ...(typeof o.samples === 'string' ? { samples: o.samples } : {}),
+          ...(typeof o.threads === 'number' ? { threads: o.threads } : {}),
+          overwrite: o.overwrite === true,
+          removeShards: o.removeShards === true,
+        },
+        ...reportFlags(o),
+      };
+    });
 
   const generated = DEFAULT_GENERATE_RAW_OPTIONS;
   const generate = program
@@ -165,53 +216,21 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       parsed = { command: 'inspect', target, row: o.row, json: o.json === true };
     });
 
+  addClusterCommands(
+    program,
+    {
+      buildFlags: (command) =>
+        buildFlags(command).option('--merge', 'merge the shards into samples_{n}.parquet at the end'),
+      config: (o) => clusterConfig(o),
+      env,
+    },
+    (command) => (parsed = command),
+  );
+
   const outcome = cli.parse(argv);
   if (outcome.kind !== 'parsed') return { command: 'help', text: outcome.text };
   if (parsed === undefined) return { command: 'help', text: cli.helpText() };
   return parsed;
-}
-
-function specsOf(keys: readonly string[]): OptionSpec[] {
-  return OPTION_SPECS.filter((s) => keys.includes(s.key));
-}
-
-/**
- * `--config FILE` and one flag per configuration key (`--window`, `--threads`, …), each with its default
- * from DEFAULT_BUILD_SAMPLES_OPTIONS (or `shown`) in the help; an older flag name is a hidden alias.
- */
-function addSettings(
-  command: Command,
-  specs: readonly OptionSpec[],
-  shown: Record<string, string> = {},
-): Command {
-  command.option('--config <file>', 'YAML configuration (see config/example.yaml); flags replace its keys');
-  for (const spec of specs) {
-    const value: unknown = DEFAULT_BUILD_SAMPLES_OPTIONS[spec.option];
-    const fallback = Array.isArray(value) ? value.join(',') : String(value);
-    const text = shown[spec.key] ?? spec.defaultMeans ?? fallback;
-    command.option(`--${spec.flag} <value>`, `${spec.help}; config key ${spec.key} (default: ${text})`);
-    if (spec.alias !== undefined) command.addOption(new Option(`--${spec.alias} <value>`).hideHelp());
-  }
-  return command;
-}
-
-/** The configuration flags the user gave, checked, as options (a flag names itself in errors). */
-function settingsOf(o: Record<string, unknown>, specs: readonly OptionSpec[]): MarketSamplesOptions {
-  const values: Record<string, unknown> = {};
-  const flags: Record<string, string> = {};
-  for (const spec of specs) {
-    for (const flag of [spec.flag, spec.alias]) {
-      const value = flag === undefined ? undefined : o[camel(flag)];
-      if (value === undefined || spec.key in values) continue;
-      values[spec.key] = value;
-      flags[spec.key] = `--${flag}`;
-    }
-  }
-  return optionsFromValues(values, (key) => flags[key]!);
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 function tickerName(value: string): string {

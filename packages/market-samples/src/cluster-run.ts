@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { PhaseLog, RunReporter, digestFile } from '@prepkit/bench-harness';
+import { defineShardedRun } from '@prepkit/job-queue';
+import {
+  MANIFEST_FILE,
+  beginOutputSet,
+  prepareOutputDirectory,
+  readParquetMetadata,
+} from '@prepkit/record-io';
+import { MarketSamplesInputError } from './errors.js';
+import { loadMarket } from './load-market.js';
+import { mergeSamples } from './merge.js';
+import type { BuildSamplesOptions, ResolvedBuildSamplesOptions } from './options.js';
+import { resolveBuildSamplesOptions, samplesFileName } from './options.js';
+import { planFromMarket } from './plan.js';
+import type { SamplesPlan } from './plan.js';
+import { writeScaler } from './scaler.js';
+import { loadShardMarket, shardFileName, writeSamplesShard } from './shard-file.js';
+import { PACKAGE_VERSION } from './version.js';
+
+// market-samples on many machines (@prepkit/job-queue): the plan (cut times, scaler, numbered eligible
+// window ends) is computed once over the whole market; each shard loads only its tickers and writes
+// the same file as `build --shard i/n`; the commit checks them and merges or lists them.
+
+/** A cluster run's config: the build options (paths absolute, on storage every worker shares). */
+export type MarketSamplesRunConfig = Omit<BuildSamplesOptions, 'signal' | 'reporter' | 'shard'> & {
+  readonly dataDir: string;
+  readonly shards: number;
+  /** Merge the shard files into the one-file output in the commit. */
+  readonly merge: boolean;
+};
+
+export interface ShardFileSummary {
+  /** Relative to the data directory. */
+  readonly path: string;
+  readonly records: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface MarketSamplesShardSummary {
+  readonly files: readonly ShardFileSummary[];
+}
+
+export interface MarketSamplesRunResult {
+  readonly samples: number;
+  /** The merged file, or the shard files, then the scaler (relative to the data directory). */
+  readonly files: readonly string[];
+  readonly manifest: string;
+}
+
+function resolved(
+  config: MarketSamplesRunConfig,
+  signal: AbortSignal,
+  more: Partial<BuildSamplesOptions> = {},
+): Readonly<ResolvedBuildSamplesOptions> {
+  // `merge` is the commit's, not a build option.
+  const options: BuildSamplesOptions & { merge?: boolean } = { ...config };
+  delete options.merge;
+  return resolveBuildSamplesOptions({ ...options, ...more, signal });
+}
+
+export const marketSamplesRun = defineShardedRun({
+  name: 'market-samples',
+
+  async plan(config: MarketSamplesRunConfig, context): Promise<SamplesPlan> {
+    const c = resolved(config, context.signal);
+    const log = new PhaseLog();
+    const market = await loadMarket(c);
+    const silent = new RunReporter({ name: 'market-samples plan', quiet: true, progress: 'none' });
+    return (await planFromMarket(market, c, c.shards, silent, log)).plan;
+  },
+
+  async runShard(config: MarketSamplesRunConfig, plan, index, context): Promise<MarketSamplesShardSummary> {
+    const shard = { index, count: plan.shards };
+    // A retried shard replaces what an earlier try of its own wrote.
+    const c = resolved(config, context.signal, { shard, overwrite: true });
+    const dir = resolve(c.dataDir);
+    const path = resolve(dir, shardFileName(c, shard));
+    await prepareOutputDirectory(resolve(path, '..'));
+    const market = await loadShardMarket(c, plan, shard);
+    let done = 0;
+    const written = await writeSamplesShard(c, plan, market, shard, path, {
+      advance: (n = 1) => context.progress((done += n), c.nSamples),
+    });
+    const digest = await digestFile(path);
+    return { files: [{ path: relative(dir, path), records: written.records, ...digest }] };
+  },
+
+  async commit(config: MarketSamplesRunConfig, plan, summaries, context): Promise<MarketSamplesRunResult> {
+    const c = resolved(config, context.signal);
+    const dir = resolve(c.dataDir);
+    const files = summaries.flatMap((s) => s.files);
+    for (const file of files) await checkShardFile(dir, file);
+    if (config.merge) {
+      const merged = await mergeSamples({
+        dir,
+        shards: plan.shards,
+        samples: samplesFileName(c, c.nSamples),
+        overwrite: true,
+        threads: c.threads,
+        signal: context.signal,
+      });
+      return {
+        samples: merged.samples,
+        files: [merged.samplesPath, merged.scalerPath].map((p) => relative(dir, p)),
+        manifest: relative(dir, merged.manifestPath),
+      };
+    }
+    const scalerPath = resolve(dir, c.scalerFilename);
+    const set = await beginOutputSet(dir, {
+      files: [...files.map((f) => f.path), c.scalerFilename],
+      overwrite: true,
+    });
+    await writeScaler(scalerPath, plan.scaler);
+    await set.commit({
+      tool: { name: '@prepkit/market-samples', version: PACKAGE_VERSION },
+      config: { ...config, tickers: plan.tickers },
+      outputs: [...files.map((f) => ({ path: resolve(dir, f.path), records: f.records })), scalerPath],
+    });
+    return {
+      samples: files.reduce((sum, f) => sum + f.records, 0),
+      files: [...files.map((f) => f.path), c.scalerFilename],
+      manifest: MANIFEST_FILE,
+    };
+  },
+});
+
+/** A shard file as its summary says: present, same SHA-256 and row count; else an error naming it. */
+async function checkShardFile(dir: string, file: ShardFileSummary): Promise<void> {
+  const path = resolve(dir, file.path);
+  if (!existsSync(path))
+    throw new MarketSamplesInputError(`${path}: missing; its shard finished, then the file was removed`);
+  const digest = await digestFile(path);
+  if (digest.sha256 !== file.sha256)
+    throw new MarketSamplesInputError(`${path}: SHA-256 ${digest.sha256}, its shard wrote ${file.sha256}`);
+  const rows = (await readParquetMetadata(path)).rows;
+  if (rows !== file.records)
+    throw new MarketSamplesInputError(`${path}: ${rows} rows, its shard wrote ${file.records}`);
+}
