@@ -1,7 +1,7 @@
 // The probe-rows CLI in child processes for the cluster tests: each `worker` is its own process, as on another
 // machine. The database URL goes in DATABASE_URL (never on a command line).
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -44,9 +44,12 @@ export async function killAll(): Promise<void> {
   await Promise.all(exits);
 }
 
+/** How a process is started: `spawn`, or another machine's way (a network namespace's `NetworkHosts.spawn`). */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
 /** Starts `probe-rows <argv>` (from source) with `DATABASE_URL=url`. */
-export function startCli(argv: readonly string[], url: string): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...argv], {
+export function startCli(argv: readonly string[], url: string, spawner: Spawner = spawn): CliProcess {
+  const child = spawner(process.execPath, ['--import', 'tsx', CLI, ...argv], {
     env: { ...process.env, DATABASE_URL: url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,8 +58,8 @@ export function startCli(argv: readonly string[], url: string): CliProcess {
   let stderr = '';
   let ended = false;
   const waiters = new Set<() => void>();
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     for (const check of waiters) check();
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { queueSupported } from '@prepkit/job-queue';
+import { NetworkHosts, canRunNetworkHosts } from '@prepkit/job-queue/testing';
 import { verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbeRows, generateMeasurements } from '../../src/index.js';
@@ -146,5 +147,41 @@ describe('probe-rows worker', () => {
       expect(text.stdout).toMatch(/dead letters:\n.* shard \d after 1 attempt\(s\): cannot read the input/);
       expect((await readdir(output).catch((): string[] => [])).includes('manifest.json')).toBe(false);
     }, 180_000);
+
+    it.skipIf(!canRunNetworkHosts())(
+      '[hosts] three workers in three network namespaces (each reaching PostgreSQL over its own veth address): the same merged bytes (skipped unless root with iproute2)',
+      async () => {
+        await using network = await NetworkHosts.start(db.url, 3);
+        const output = join(dir, 'three-hosts');
+        const submitted = await runCli(
+          [
+            'submit',
+            '--input',
+            input,
+            '--output',
+            output,
+            '--threads',
+            '1',
+            '--shards',
+            '6',
+            '--merge',
+            ...QUEUE,
+          ],
+          db.url,
+        );
+        const runId = submitted.stdout.trim();
+        const workers = network.hosts.map((host) =>
+          startCli(['worker', '--exit-when-idle', ...QUEUE], host.databaseUrl, (command, args, options) =>
+            network.spawn(host, command, args, options),
+          ),
+        );
+        for (const worker of workers) expect((await worker.exited).code, worker.stderr()).toBe(0);
+        expect((await status(runId)).runs[0]).toMatchObject({ state: 'done', shardStates: { done: 6 } });
+        for (const name of SPLITS)
+          expect(await sha256(join(output, name)), name).toBe(await sha256(join(one, name)));
+        expect(await verify(output)).toMatchObject({ ok: true });
+      },
+      180_000,
+    );
   });
 });
