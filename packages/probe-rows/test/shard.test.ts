@@ -177,10 +177,16 @@ describe('the shard of a key is the same in DuckDB as shardOf', () => {
       const one = join(dir, `one-${type}`);
       const all = join(dir, `all-${type}`);
       const parts = join(dir, `parts-${type}`);
-      await buildProbeRows({ ...options, output: one });
+      // Modes differ on purpose (all write the same bytes); sequential starts no worker threads, so it is quick.
+      await buildProbeRows({ ...options, output: one, mode: 'sequential' });
       await buildProbeRows({ ...options, output: all, shards: 3, mode: 'parallel' });
       for (let i = 0; i < 3; i++)
-        await buildProbeRows({ ...options, output: parts, shard: { index: i, count: 3 } });
+        await buildProbeRows({
+          ...options,
+          output: parts,
+          shard: { index: i, count: 3 },
+          mode: 'sequential',
+        });
       for (const name of [
         ...shardNames('train', 3, 'array_record'),
         ...shardNames('test', 3, 'array_record'),
