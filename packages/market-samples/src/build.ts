@@ -9,7 +9,7 @@ import type { TickerLoad } from './load-market.js';
 import { MarketSamplesConfigError } from './errors.js';
 import { resolveBuildSamplesOptions } from './options.js';
 import type { BuildSamplesOptions, ResolvedBuildSamplesOptions } from './options.js';
-import { planFromMarket } from './plan.js';
+import { planFromMarket, planScaler } from './plan.js';
 import { shardFileName, writeSamplesShard } from './shard-file.js';
 import type { WrittenShard } from './shard-file.js';
 import { writeScaler } from './scaler.js';
@@ -126,7 +126,7 @@ async function build(
   );
   let manifestPath: string | null = null;
   if (set !== undefined) {
-    await log.phase('scaler', () => writeScaler(scalerPath, plan.scaler), { unit: 'files' });
+    await log.phase('scaler', () => writeScaler(scalerPath, planScaler(plan)), { unit: 'files' });
     // Last: a manifest in the directory says the samples and scaler beside it are complete.
     manifestPath = resolve(dir, MANIFEST_FILE);
     await report.phase('manifest', () =>
@@ -155,8 +155,8 @@ async function build(
     },
     eligible,
     tickers,
-    trainEnd: plan.scaler.split.train_end,
-    validEnd: plan.scaler.split.valid_end,
+    trainEnd: planScaler(plan).split.train_end,
+    validEnd: planScaler(plan).split.valid_end,
     stages: { sampleComputeMs: sum((w) => w.computeMs), parquetWriteWaitMs: sum((w) => w.writeWaitMs) },
   };
 }

@@ -13,7 +13,7 @@ import { loadMarket } from './load-market.js';
 import { mergeSamples } from './merge.js';
 import type { BuildSamplesOptions, ResolvedBuildSamplesOptions } from './options.js';
 import { resolveBuildSamplesOptions, samplesFileName } from './options.js';
-import { planFromMarket } from './plan.js';
+import { planFromMarket, planScaler } from './plan.js';
 import type { SamplesPlan } from './plan.js';
 import { writeScaler } from './scaler.js';
 import { loadShardMarket, shardFileName, writeSamplesShard } from './shard-file.js';
@@ -113,7 +113,7 @@ export const marketSamplesRun = defineShardedRun({
       files: [...files.map((f) => f.path), c.scalerFilename],
       overwrite: true,
     });
-    await writeScaler(scalerPath, plan.scaler);
+    await writeScaler(scalerPath, planScaler(plan));
     await set.commit({
       tool: { name: '@prepkit/market-samples', version: PACKAGE_VERSION },
       config: { ...config, tickers: plan.tickers },

@@ -20,8 +20,17 @@ export interface SamplesPlan {
   readonly shards: number;
   /** Every ticker read, skipped ones included (the samples file's footer lists them). */
   readonly tickers: readonly string[];
-  readonly scaler: Scaler;
+  /**
+   * The scaler as JSON text: the queue stores plans as PostgreSQL jsonb, which reorders an object's keys, and
+   * the scaler file and the samples footer keep them in the order the build wrote them (see `planScaler`).
+   */
+  readonly scaler: string;
   readonly positions: SamplePositions;
+}
+
+/** The plan's scaler, its keys in the order of the one-process build. */
+export function planScaler(plan: SamplesPlan): Scaler {
+  return JSON.parse(plan.scaler) as Scaler;
 }
 
 /** The plan and, for the one-process build, the per-ticker split ranges it came from. */
@@ -90,7 +99,12 @@ export function planFromMarket(
       throw new MarketSamplesInputError(
         'no sample fits in any split: the tickers are too short for window + horizons + gap_bars',
       );
-    const plan = { shards, tickers: market.tickers.map((t) => t.ticker), scaler, positions };
+    const plan = {
+      shards,
+      tickers: market.tickers.map((t) => t.ticker),
+      scaler: JSON.stringify(scaler),
+      positions,
+    };
     return { plan, splits, active, eligible };
   });
 }

@@ -10,6 +10,7 @@ import { markTickerGaps, sampleShape } from './market-data.js';
 import { naiveChunks } from './naive-samples.js';
 import type { ResolvedBuildSamplesOptions } from './options.js';
 import { rawFileName, samplesFileName } from './options.js';
+import { planScaler } from './plan.js';
 import type { SamplesPlan } from './plan.js';
 import { chunkTasks, chunkViews } from './sample-chunk.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
@@ -65,6 +66,7 @@ export async function loadShardMarket(
   if (tickers.length === 0) return null;
   const market = await loadMarket({ ...c, tickers });
   const planned = new Map(plan.positions.tickers.map((t, a) => [t, plan.positions.bars[a]!]));
+  const scaler = planScaler(plan);
   const { data } = market;
   for (const t of tickers) {
     const k = data.tickers.indexOf(t);
@@ -73,7 +75,7 @@ export async function loadShardMarket(
       throw new MarketSamplesInputError(
         `${join(c.dataDir, rawFileName(c, t))}: ${bars} clean bars, the plan of this run counted ${planned.get(t)}; the raw file changed since the run was planned`,
       );
-    markTickerGaps(data, k, plan.scaler.per_ticker[t]!.bar_spacing_us, c.gapFactor);
+    markTickerGaps(data, k, scaler.per_ticker[t]!.bar_spacing_us, c.gapFactor);
   }
   return market;
 }
@@ -93,6 +95,7 @@ export async function writeSamplesShard(
   phase: Pick<Phase, 'advance'>,
 ): Promise<WrittenShard> {
   const shape = sampleShape(c);
+  const scaler = planScaler(plan);
   const data = market?.data;
   const mine = new Set(shardTickers(plan, shard));
   const localOf = Int32Array.from(plan.positions.tickers, (t) =>
@@ -102,7 +105,7 @@ export async function writeSamplesShard(
     compression: c.parquetCompression,
     rowGroupSize: c.chunkRows,
     threads: c.variant === 'naive' ? 1 : c.threads,
-    metadata: fileMetadata(c, plan.tickers, plan.scaler, shardInfo(c, plan, shard)),
+    metadata: fileMetadata(c, plan.tickers, scaler, shardInfo(c, plan, shard)),
     ...(c.signal === undefined ? {} : { signal: c.signal }),
   });
   const perSplit: [number, number, number] = [0, 0, 0];
@@ -112,7 +115,7 @@ export async function writeSamplesShard(
       const context: ChunkContext = {
         data: market.data,
         shape,
-        scaler: scalerParams(plan.scaler, market.data.tickers),
+        scaler: scalerParams(scaler, market.data.tickers),
         positions: positionTable(plan.positions),
         localOf,
         seed: c.seed,
@@ -167,7 +170,13 @@ function shardInfo(
     scaler_file: c.scalerFilename,
     chunk_rows: c.chunkRows,
     compression: c.parquetCompression,
-    positions: plan.positions,
+    // Built member by member: the queue's jsonb reorders the plan's keys, and the footer's bytes must not change.
+    positions: {
+      tickers: plan.positions.tickers,
+      bars: plan.positions.bars,
+      first: plan.positions.first,
+      count: plan.positions.count,
+    },
   };
 }
 
