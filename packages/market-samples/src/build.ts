@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { PhaseLog, RunReporter } from '@prepkit/bench-harness';
 import { throwIfAborted } from '@prepkit/bench-harness/errors';
-import { MANIFEST_FILE, OutputExistsError, beginOutputSet, prepareOutputDirectory } from '@prepkit/record-io';
+import {
+  MANIFEST_FILE,
+  OutputExistsError,
+  OutputSet,
+  beginOutputSet,
+  prepareOutputDirectory,
+  removeStaleTemporaries,
+} from '@prepkit/record-io';
 import type { ShardSpec } from '@prepkit/record-io';
 import { loadMarket } from './load-market.js';
 import type { TickerLoad } from './load-market.js';
@@ -112,7 +119,7 @@ async function build(
           overwrite: c.overwrite,
         })
       : await shardOutput(paths[0]!, c.overwrite);
-  report.count('stale_temporaries_removed', set?.staleRemoved.length ?? 0);
+  report.count('stale_temporaries_removed', set.staleRemoved.length);
   const written = await log.phase(
     'samples',
     async (phase) => {
@@ -125,7 +132,7 @@ async function build(
     { unit: 'samples' },
   );
   let manifestPath: string | null = null;
-  if (set !== undefined) {
+  if (set instanceof OutputSet) {
     await log.phase('scaler', () => writeScaler(scalerPath, planScaler(plan)), { unit: 'files' });
     // Last: a manifest in the directory says the samples and scaler beside it are complete.
     manifestPath = resolve(dir, MANIFEST_FILE);
@@ -144,7 +151,7 @@ async function build(
   return {
     samplesPath: written[0]!.path,
     files: written.map((w) => ({ path: w.path, records: w.records, bytes: w.bytes })),
-    scalerPath: set === undefined ? null : scalerPath,
+    scalerPath: manifestPath === null ? null : scalerPath,
     manifestPath,
     samples: sum((w) => w.records),
     bytes: sum((w) => w.bytes),
@@ -162,13 +169,15 @@ async function build(
 }
 
 /**
- * One shard's file alone: its directory is made; an existing file is replaced only with `overwrite` (no
- * manifest is touched, and no temporaries are removed, since other shards may be writing them now).
+ * One shard's file alone: its directory is made and the temporaries of dead writers on this host removed (those
+ * of live ones, other shards writing now, stay); an existing file is replaced only with `overwrite`. No manifest
+ * is touched: the set is not complete.
  */
-async function shardOutput(path: string, overwrite: boolean): Promise<undefined> {
-  await prepareOutputDirectory(resolve(path, '..'));
+async function shardOutput(path: string, overwrite: boolean): Promise<{ staleRemoved: string[] }> {
+  const dir = await prepareOutputDirectory(resolve(path, '..'));
+  const staleRemoved = await removeStaleTemporaries(dir);
   if (existsSync(path) && !overwrite) throw new OutputExistsError(path);
-  return undefined;
+  return { staleRemoved };
 }
 
 function summarise(

@@ -7,6 +7,7 @@ import {
   beginOutputSet,
   prepareOutputDirectory,
   readParquetMetadata,
+  removeStaleTemporaries,
 } from '@prepkit/record-io';
 import { MarketSamplesInputError } from './errors.js';
 import { loadMarket } from './load-market.js';
@@ -78,7 +79,8 @@ export const marketSamplesRun = defineShardedRun({
     const c = resolved(config, context.signal, { shard, overwrite: true });
     const dir = resolve(c.dataDir);
     const path = resolve(dir, shardFileName(c, shard));
-    await prepareOutputDirectory(resolve(path, '..'));
+    // Temporaries of this host's dead writers (a killed try of this shard) go; live ones are other shards'.
+    await removeStaleTemporaries(await prepareOutputDirectory(resolve(path, '..')));
     const market = await loadShardMarket(c, plan, shard);
     let done = 0;
     const written = await writeSamplesShard(c, plan, market, shard, path, {
