@@ -10,6 +10,7 @@ export {
   TestDatabaseError,
 } from './errors.js';
 export { createPool, describeFailure } from './pg/connection.js';
+export { checkDatabaseUrl } from './pg/database-url.js';
 export type { CreatePoolOptions, PgPoolLike } from './pg/connection.js';
 export { keysetPages } from './pg/keyset-pages.js';
 export type { KeysetPage, KeysetPagesOptions } from './pg/keyset-pages.js';

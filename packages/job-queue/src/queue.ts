@@ -1,4 +1,5 @@
 import { passwordOf, redact } from '@prepkit/bench-harness/redact';
+import { checkDatabaseUrl } from '@prepkit/db-cursors';
 import type { Db, PgBoss } from 'pg-boss';
 import { QueueOpenError } from './errors.js';
 import { assertQueueSupported } from './node-support.js';
@@ -46,6 +47,7 @@ export interface OpenQueueOptions extends QueueOptions {
  */
 export async function openQueue(url: string, options: OpenQueueOptions = {}): Promise<JobQueue> {
   assertQueueSupported();
+  checkDatabaseUrl(url);
   const { onError, ...queueOptions } = options;
   const resolved = resolveQueueOptions(queueOptions);
   const secrets = [passwordOf(url)];

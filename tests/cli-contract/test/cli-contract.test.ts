@@ -65,10 +65,13 @@ interface CliCases {
   readonly missingInput: () => readonly string[];
   /** For the CLIs that reach PostgreSQL: a command run against `url`. */
   readonly withDatabase?: (url: string) => readonly string[];
+  /** The CLIs with the cluster commands (submit, worker, status on a PostgreSQL job queue). */
+  readonly cluster?: boolean;
 }
 
 const CLIS: Record<string, CliCases> = {
   'discord-dataset': {
+    cluster: true,
     unknownFlag: () => [
       'prepare',
       '--nope',
@@ -86,6 +89,7 @@ const CLIS: Record<string, CliCases> = {
     withDatabase: (url) => ['status', '--db', url, '--table', 'texts'],
   },
   'market-samples': {
+    cluster: true,
     unknownFlag: () => ['build', '--nope', '--n-samples', '10', '--data-dir', join(dir, 'samples')],
     missingInput: () => [
       'import-csv',
@@ -97,6 +101,7 @@ const CLIS: Record<string, CliCases> = {
     ],
   },
   'probe-rows': {
+    cluster: true,
     unknownFlag: () => ['build', '--nope', '--input', join(dir, 'in.parquet'), '--output', join(dir, 'out')],
     missingInput: () => ['build', '--input', join(dir, 'missing.parquet'), '--output', join(dir, 'out')],
   },
@@ -135,6 +140,39 @@ describe.each(Object.entries(CLIS))('%s', (cli, cases) => {
       /password|authentication/i,
     );
   });
+
+  // pg-boss needs Node 22.12: on older Node the cluster commands refuse in one line before reading the URL.
+  const queueNode =
+    Number(process.versions.node.split('.')[0]) * 100 + Number(process.versions.node.split('.')[1]) >= 2212;
+
+  it.runIf(cases.cluster === true && queueNode)(
+    'status of the job queue at a malformed URL: exit 2, one line, no password',
+    async () => {
+      expectOneLineUserError(cli, await run(cli, ['status', '--db', BAD_URL]), /URL/);
+    },
+  );
+
+  it.runIf(cases.cluster === true && queueNode)(
+    'status of the job queue with a wrong password: exit 2, one line, no password',
+    async () => {
+      expectOneLineUserError(
+        cli,
+        await run(cli, ['status', '--db', wrongPasswordUrl()]),
+        /password|authentication/i,
+      );
+    },
+  );
+
+  it.runIf(cases.cluster === true && !queueNode)(
+    'status on Node older than 22.12: exit 2, one line naming the Node needed',
+    async () => {
+      expectOneLineUserError(
+        cli,
+        await run(cli, ['status', '--db', wrongPasswordUrl()]),
+        /Node 22\.12 or newer/,
+      );
+    },
+  );
 
   it('--help: exit 0, usage on stdout, nothing on stderr', async () => {
     const result = await run(cli, ['--help']);
