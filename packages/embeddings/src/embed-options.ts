@@ -1,6 +1,6 @@
 import type { RunReporter } from '@prepkit/bench-harness';
 import { assertOneOf, assertPositiveInteger } from '@prepkit/bench-harness/errors';
-import { checkDatabaseUrl } from './database-url.js';
+import { checkDatabaseUrl } from '@prepkit/db-cursors';
 import { definedFields } from './defined-fields.js';
 import { DEFAULT_EMBEDDER_OPTIONS, resolveEmbedderOptions } from './embedder-options.js';
 import type { EmbedderOptions } from './embedder-options.js';

@@ -7,13 +7,13 @@ import {
 } from '@prepkit/bench-harness/errors';
 import {
   bulkInsert,
+  checkDatabaseUrl,
   createPool,
   describeFailure,
   passwordOf,
   quoteIdentifier,
   quoteTable,
 } from '@prepkit/db-cursors';
-import { checkDatabaseUrl } from './database-url.js';
 import { definedFields } from './defined-fields.js';
 import { EmbeddingsInputError } from './errors.js';
 import { parseTableName } from './target-table.js';

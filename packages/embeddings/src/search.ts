@@ -1,5 +1,5 @@
 import { assertPositiveInteger } from '@prepkit/bench-harness/errors';
-import { checkDatabaseUrl } from './database-url.js';
+import { checkDatabaseUrl } from '@prepkit/db-cursors';
 import { Embedder } from './embedder.js';
 import { definedFields } from './defined-fields.js';
 import { EmbeddingsInputError } from './errors.js';

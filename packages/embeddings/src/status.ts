@@ -1,4 +1,4 @@
-import { checkDatabaseUrl } from './database-url.js';
+import { checkDatabaseUrl } from '@prepkit/db-cursors';
 import { withOneConnection } from './one-connection.js';
 import type pg from 'pg';
 import { inspectTarget } from './target-table.js';
