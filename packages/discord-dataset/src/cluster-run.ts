@@ -55,13 +55,12 @@ export function withoutPassword(url: string): string {
 }
 
 /**
- * The URL a worker reads `config.db` with: its own `--db` when that is the same database (it may carry the
- * password, which the config never does), else the config's.
+ * The URL a worker reads the messages with: its own `--db`, the database its queue lives in, which is the one
+ * `submit` was given (each machine may reach it by another address, through a proxy, with its own password);
+ * the config's URL (without password) only when there is none.
  */
 function sourceUrl(config: DiscordRunConfig, workerDb: string | undefined): string {
-  return workerDb !== undefined && withoutPassword(workerDb) === withoutPassword(config.db)
-    ? workerDb
-    : config.db;
+  return workerDb ?? config.db;
 }
 
 /** The config without `merge`, which is not a prepare option. */

@@ -1,6 +1,6 @@
 // Worker processes and in-process commands for the queued-run tests (test/cluster.test.ts and the stress suite).
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
 
@@ -41,16 +41,23 @@ export interface WorkerProcess {
   readonly exited: Promise<number | null>;
 }
 
+/** How a process is started: `spawn`, or another machine's way (a network namespace's `NetworkHosts.spawn`). */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
 /** `discord-dataset worker <args>` as a child process (the CLI's own entry, through tsx). */
-export function startWorker(args: readonly string[], env: Record<string, string> = {}): WorkerProcess {
+export function startWorker(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  spawner: Spawner = spawn,
+): WorkerProcess {
   const runTs = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', runTs, 'worker', ...args], {
+  const child = spawner(process.execPath, ['--import', 'tsx', runTs, 'worker', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.resume();
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.resume();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stderr: () => stderr, exited };
 }

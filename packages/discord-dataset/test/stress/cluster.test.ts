@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { queueSupported } from '@prepkit/job-queue';
+import { NetworkHosts, canRunNetworkHosts } from '@prepkit/job-queue/testing';
 import { useTestDatabase } from '@prepkit/db-cursors/testing';
 import { shardOf, verify } from '@prepkit/record-io';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,33 @@ describe.skipIf(!queueSupported())('discord-dataset worker', () => {
     expect(status.stdout).toContain(`${runId}  done  shards 3: 3 done, 0 running, 0 queued, 0 failed`);
     expect(status.stdout).toMatch(new RegExp(`shard ${shard} {2}done {2}attempts 2`));
   }, 180_000);
+
+  it.skipIf(!canRunNetworkHosts())(
+    '[hosts] three workers in three network namespaces, each reaching PostgreSQL over its own veth address: the plain bytes (skipped unless root with iproute2)',
+    async () => {
+      await using network = await NetworkHosts.start(db.url, 3);
+      const out = join(dir, 'hosts');
+      const runId = await submit(out);
+      const workers = network.hosts.map((host) =>
+        startWorker(
+          ['--exit-when-idle', '--db', host.databaseUrl, ...queueFlags('discord_cluster_stress')],
+          {},
+          (command, args, options) => network.spawn(host, command, args, options),
+        ),
+      );
+      const codes = await Promise.all(workers.map((w) => w.exited));
+      expect(codes, workers.map((w) => w.stderr()).join('\n')).toEqual([0, 0, 0]);
+      for (const split of ['train', 'valid']) {
+        expect(await sha256(join(out, `${split}.jsonl`))).toBe(
+          await sha256(join(reference, `${split}.jsonl`)),
+        );
+      }
+      expect((await verify(out)).ok).toBe(true);
+      const status = await cli('status', '--run', runId, ...queue);
+      expect(status.stdout).toContain(`${runId}  done  shards 3: 3 done, 0 running, 0 queued, 0 failed`);
+    },
+    180_000,
+  );
 
   it('[input] a message id twice in one shard: that shard is dead-lettered at once, status names it, no manifest', async () => {
     // A table without its primary key, with one id twice: a root that falls in shard 1 of 3.
