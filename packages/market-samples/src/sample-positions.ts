@@ -27,6 +27,11 @@ export interface PositionTable {
   /** The range's ticker, an index into `SamplePositions.tickers`. */
   readonly ticker: Int32Array;
   readonly first: Int32Array;
+  /**
+   * guide[b] = the range holding end number floor(b x total / G), for G + 1 buckets: a draw's binary search
+   * starts between two of them (a few ranges) instead of over all (a 3 x tickers range search was ~300 ns a draw).
+   */
+  readonly guide: Int32Array;
   readonly total: number;
   readonly trainEnds: number;
   readonly validEnds: number;
@@ -60,11 +65,20 @@ export function positionTable(p: SamplePositions): PositionTable {
       perSplit[s]! += n;
     }),
   );
+  const total = starts[starts.length - 1]!;
+  const buckets = Math.min(1 << 20, 2 * ticker.length);
+  const guide = new Int32Array(buckets + 1);
+  for (let b = 0, range = 0; b <= buckets; b++) {
+    const j = Math.min(total - 1, Math.floor((b * total) / buckets));
+    while (range < ticker.length - 1 && starts[range + 1]! <= j) range++;
+    guide[b] = range;
+  }
   return {
     starts: Float64Array.from(starts),
     ticker: Int32Array.from(ticker),
     first: Int32Array.from(first),
-    total: starts[starts.length - 1]!,
+    guide,
+    total,
     trainEnds: perSplit[0]!,
     validEnds: perSplit[1]!,
   };
@@ -84,12 +98,18 @@ export interface Draws {
 export function drawChunk(table: PositionTable, seed: number, index: number, count: number): Draws {
   const rng = new Prng(`${seed}:${index}`);
   const out = { ticker: new Int32Array(count), end: new Int32Array(count), split: new Int32Array(count) };
-  const { starts } = table;
+  const { starts, guide } = table;
+  const last = starts.length - 2;
+  const buckets = guide.length - 1;
   for (let r = 0; r < count; r++) {
     const j = rng.int(table.total);
-    // The last range starting at or before j.
-    let lo = 0;
-    let hi = starts.length - 2;
+    // The last range starting at or before j: between the guide's two ranges around j (widened should rounding
+    // have put j in a neighbouring bucket), then a binary search.
+    const b = Math.min(buckets - 1, Math.floor((j * buckets) / table.total));
+    let lo = guide[b]!;
+    let hi = guide[b + 1]!;
+    while (lo > 0 && starts[lo]! > j) lo--;
+    while (hi < last && starts[hi + 1]! <= j) hi++;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (starts[mid]! <= j) lo = mid;
