@@ -6,11 +6,13 @@ import type { SamplePositions } from '../src/sample-positions.js';
 /** Random positions: some ranges empty, sizes from 1 to `max`. */
 function positions(rng: Prng, tickers: number, max: number): SamplePositions {
   const per = () => Array.from({ length: tickers }, () => (rng.chance(0.2) ? 0 : 1 + rng.int(max)));
+  const train = per();
+  train[0] = 1 + rng.int(max); // at least one end to draw
   return {
     tickers: Array.from({ length: tickers }, (_, i) => `T${i}`),
     bars: Array.from({ length: tickers }, () => 1),
     first: [0, 1, 2].map(() => Array.from({ length: tickers }, () => rng.int(1000))),
-    count: [per(), per(), per()],
+    count: [train, per(), per()],
   };
 }
 
@@ -25,7 +27,6 @@ describe('drawChunk', () => {
       [700, 100_000],
     ] as const) {
       const p = positions(rng, tickers, max);
-      if (p.count.flat().every((n) => n === 0)) p.count[0] = p.count[0]!.map(() => 1);
       const table = positionTable(p);
       const draws = drawChunk(table, 3, 1, 5000);
       const again = new Prng('3:1');
