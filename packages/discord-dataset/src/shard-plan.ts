@@ -51,8 +51,13 @@ export async function planDiscordShards(
   }
 }
 
-/** Threads loaded at a time while looking for the guaranteed validation thread. */
-const CANDIDATES_PER_READ = 64;
+/**
+ * Threads loaded by the first read while looking for the guaranteed validation thread; each further read
+ * doubles it (up to 65,536), so a selection where few threads yield examples takes a few dozen reads, not one
+ * per 64 threads.
+ */
+const FIRST_CANDIDATES_READ = 64;
+const MAX_CANDIDATES_READ = 65_536;
 
 /**
  * The plan of a sharded prepare, from the ids alone plus a few threads: one read of the (id, parent) pairs
@@ -151,9 +156,10 @@ async function findValidRoot(
     .sort((a, b) => a.point - b.point || compareIds(a.root, b.root));
   const cycleMembers = new Map(cycles.map((cycle) => [cycle.root, cycle.members]));
   let chosen: { root: string; point: number } | undefined;
-  for (let at = 0; at < ordered.length; at += CANDIDATES_PER_READ) {
+  let size = FIRST_CANDIDATES_READ;
+  for (let at = 0; at < ordered.length; at += size, size = Math.min(size * 2, MAX_CANDIDATES_READ)) {
     throwIfAborted(signal, 'prepare');
-    const batch = ordered.slice(at, at + CANDIDATES_PER_READ);
+    const batch = ordered.slice(at, at + size);
     const yields = await yieldingThreads(pool, query, options, batch, cycleMembers, signal);
     for (const candidate of batch) {
       if (!yields.has(candidate.root)) continue;

@@ -100,6 +100,10 @@ describe('shards', () => {
     ['a tiny valid fraction (the guaranteed validation thread)', { validFraction: 0.0001 }],
     ['one example per reply, text, --max-chars', { examplePer: 'reply', format: 'text', maxChars: 300 }],
     ['channel 77 only (mentions resolved by latest name, a cycle)', { channels: ['77'], validFraction: 0.3 }],
+    [
+      'an assistant author of a few threads and a tiny valid fraction (the plan reads candidates in growing batches)',
+      { assistantAuthor: '101', validFraction: 0.0001 },
+    ],
   ];
 
   it.each(shapes)(
@@ -114,6 +118,7 @@ describe('shards', () => {
       expect(all.messages).toBe(one.messages);
       expect((await verify(join(base, 'all'))).ok).toBe(true);
       if (shape.validFraction === 0.0001) expect(one.valid.records).toBeGreaterThan(0);
+      expect(one.train.records).toBeGreaterThan(0);
       const plan = await planDiscordShards({
         db: db.url,
         train: 'x.jsonl',
@@ -121,6 +126,8 @@ describe('shards', () => {
         ...shape,
         shards: n,
       });
+      // A tiny fraction leaves valid empty by the hash alone: the plan picks the thread the whole run picks.
+      if (shape.validFraction === 0.0001) expect(plan.validRoot).not.toBeNull();
       const totals = { messages: 0, threads: 0, cycles: 0, dangling: 0 };
       for (let i = 0; i < n; i++) {
         // Half the shards compute the plan themselves, half get it: the same bytes.
