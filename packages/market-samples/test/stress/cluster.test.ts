@@ -67,8 +67,11 @@ describe('market-samples worker', () => {
       await rm(root, { recursive: true, force: true });
     });
 
-    const status = async (runId: string): Promise<RunStatus> =>
-      JSON.parse((await runCli(['status', '--run', runId, '--json', ...QUEUE], db.url)).stdout) as RunStatus;
+    const status = async (runId: string): Promise<RunStatus> => {
+      const result = await runCli(['status', '--run', runId, '--json', ...QUEUE], db.url);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as RunStatus;
+    };
 
     const submit = async (dir: string, shards: number) => {
       const argv = [
