@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { printBenchmark, runBenchmark, runBenchScript } from '@prepkit/bench-harness';
 import { createTestDatabase, startTestPostgres } from '@prepkit/db-cursors/testing';
 import { queueSupported } from '@prepkit/job-queue';
-import { ClusterBench, emptyJobsPerSecond, peakRssOfCommand } from '@prepkit/job-queue/bench';
+import { ClusterBench, peakRssOfCommand } from '@prepkit/job-queue/bench';
 import { shardOf } from '@prepkit/record-io';
 // The built package, as users run it.
 import { buildSamples, generateRaw, marketSamplesRun } from '../dist/index.js';
@@ -97,16 +97,7 @@ await runBenchScript(
         ...['--tickers', TICKERS.join(','), '--n-samples', String(samples), '--seed', '42'],
         ...['--threads', '1', '--shards', String(SHARDS)],
       ]);
-      const [plain, ...others] = result.variants;
-      const one = cluster.wallMs('cluster, 1 worker process');
-      const two = cluster.wallMs('cluster, 2 worker processes');
-      const empty = await emptyJobsPerSecond(database.url, SCHEMA);
-      process.stdout.write(
-        `\n${cluster.table(plain!, plainRss, others)}\n\n` +
-          `2 worker processes vs 1: ${(one / two).toFixed(2)}x (target >= 1.8x); ` +
-          `cluster on 1 worker / plain: ${(one / plain!.medianMs).toFixed(2)}x (target <= 1.15x)\n` +
-          `empty jobs, plan + 100 shards + commit, one in-process worker slot: ${empty.toFixed(0)} jobs/s\n`,
-      );
+      process.stdout.write(await cluster.report(result.variants, plainRss));
     } finally {
       await rm(workDir, { recursive: true, force: true });
       await database.drop();

@@ -164,6 +164,24 @@ export class ClusterBench<TInput> {
   }
 
   /**
+   * What a `bench-cluster` prints after the benchmark's own table: where the time went, the issue's two
+   * ratios against their targets, and the queue's rate for empty jobs (measured now, on `schema`).
+   * `plain` is the baseline variant (first); `plainPeakRssBytes` the peak RSS of a plain CLI process.
+   */
+  async report(variants: readonly VariantSummary[], plainPeakRssBytes: number): Promise<string> {
+    const [plain, ...others] = variants;
+    const one = this.wallMs('cluster, 1 worker process');
+    const two = this.wallMs('cluster, 2 worker processes');
+    const empty = await emptyJobsPerSecond(this.#options.url, this.#options.schema);
+    return (
+      `\n${this.table(plain!, plainPeakRssBytes, others)}\n\n` +
+      `2 worker processes vs 1: ${(one / two).toFixed(2)}x (target >= 1.8x); ` +
+      `cluster on 1 worker / plain: ${(one / plain!.medianMs).toFixed(2)}x (target <= 1.15x)\n` +
+      `empty jobs, plan + 100 shards + commit, one in-process worker slot: ${empty.toFixed(0)} jobs/s\n`
+    );
+  }
+
+  /**
    * The table of where the time went, against the plain run (its median and the peak RSS of a plain CLI
    * process): wall time, shards' sum, what is not a shard (one worker only, where shards run one after
    * another), submit → first shard, peak RSS per process.
