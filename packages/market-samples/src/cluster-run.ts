@@ -70,7 +70,24 @@ export const marketSamplesRun = defineShardedRun({
     const log = new PhaseLog();
     const market = await loadMarket(c);
     const silent = new RunReporter({ name: 'market-samples plan', quiet: true, progress: 'none' });
-    return (await planFromMarket(market, c, c.shards, silent, log)).plan;
+    const { plan } = await planFromMarket(market, c, c.shards, silent, log);
+    // As `build` does, once the inputs proved usable and before any shard writes: a complete earlier output of
+    // these files is an OutputExistsError (kind config: dead-lettered at once) unless `overwrite`, and the old
+    // manifest goes. Only here: shards and commit replace what their own run wrote (retries, a second commit).
+    const dir = resolve(c.dataDir);
+    const shardFiles = Array.from({ length: c.shards }, (_, index) =>
+      shardFileName(c, { index, count: c.shards }),
+    );
+    const files = [
+      ...shardFiles,
+      ...(config.merge ? [samplesFileName(c, c.nSamples)] : []),
+      c.scalerFilename,
+    ];
+    await beginOutputSet(dir, {
+      files: files.map((f) => relative(dir, resolve(dir, f))),
+      overwrite: c.overwrite,
+    });
+    return plan;
   },
 
   async runShard(config: MarketSamplesRunConfig, plan, index, context): Promise<MarketSamplesShardSummary> {

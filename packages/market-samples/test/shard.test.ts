@@ -257,6 +257,53 @@ describe('the market-samples ShardedRun, step by step (as a worker runs it)', ()
     });
   }, 60_000);
 
+  it('plan refuses a complete earlier output as build does (OutputExistsError naming the file, --overwrite); with overwrite it runs', async () => {
+    const config: MarketSamplesRunConfig = {
+      dataDir: '',
+      nSamples: 3000,
+      seed: 9,
+      window: 16,
+      horizons: [1, 4],
+      chunkRows: 256,
+      threads: 1,
+      shards: N,
+      merge: false,
+    };
+    // A one-file build's output: the merged run writes that samples file; the shard-file run, its scaler.
+    for (const [merge, source, taken] of [
+      [true, one, SAMPLES],
+      [false, one, 'meta_scaler.json'],
+      [false, all, SHARDS[0]!],
+    ] as const) {
+      const dir = join(root, `existing-${merge}-${taken}`);
+      await cp(source, dir, { recursive: true });
+      const before = await readFile(join(dir, 'manifest.json'));
+      const refused = { ...config, dataDir: dir, merge };
+      await expect(marketSamplesRun.plan(refused, context().context)).rejects.toMatchObject({
+        kind: 'config',
+        code: 'PREPKIT_OUTPUT_EXISTS',
+        message: `${join(dir, taken)} exists; pass --overwrite to replace it`,
+      });
+      // Nothing touched: the earlier output is still complete.
+      expect(await readFile(join(dir, 'manifest.json'))).toEqual(before);
+      expect(await verify(dir)).toMatchObject({ ok: true });
+    }
+
+    // With overwrite: plan, shards and commit (twice: the same end) replace the earlier output.
+    const dir = join(root, 'existing-overwrite');
+    await cp(one, dir, { recursive: true });
+    const replacing = { ...config, dataDir: dir, merge: true, overwrite: true };
+    const plan = await marketSamplesRun.plan(replacing, context().context);
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(false); // as build: the old manifest goes first
+    const summaries = [];
+    for (let i = 0; i < N; i++)
+      summaries.push(await marketSamplesRun.runShard(replacing, plan, i, context().context));
+    const result = await marketSamplesRun.commit(replacing, plan, summaries, context().context);
+    expect(await marketSamplesRun.commit(replacing, plan, summaries, context().context)).toEqual(result);
+    expect(await sha(join(dir, SAMPLES))).toBe(await sha(join(one, SAMPLES)));
+    expect(await verify(dir)).toMatchObject({ ok: true, checked: 2 });
+  }, 60_000);
+
   it('without merge, the commit lists the shard files and the scaler; a raw file changed after the plan fails its shard naming it', async () => {
     const dir = await dataDir('run-shards');
     const config: MarketSamplesRunConfig = {
