@@ -133,7 +133,9 @@ export async function openQueue(url: string, options: OpenQueueOptions = {}): Pr
 
 /** The first line of an error's message (pg-boss and pg put details on later lines). */
 export function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  // pg-boss emits some errors as plain objects ({ ...error, message, stack, queue }), not Errors.
+  const message = (error as { message?: unknown } | null)?.message;
+  const text = typeof message === 'string' ? message : String(error);
   return text.split('\n')[0]!.trim() || (error instanceof Error ? error.name : 'error');
 }
 
