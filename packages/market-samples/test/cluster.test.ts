@@ -125,6 +125,21 @@ describe.skipIf(!queueSupported())(
       expect(await verify(dir)).toMatchObject({ ok: true, checked: 5 });
     }, 120_000);
 
+    it('submit without --overwrite onto a complete earlier output: the plan refuses as build does, dead-lettered at once; the output stays', async () => {
+      const dir = join(root, 'existing');
+      await cp(one, dir, { recursive: true });
+      const before = await sha256(join(dir, 'manifest.json'));
+      const runId = await submit(dir, '--shards', '4', '--merge');
+      await workers(1);
+      const status = await runCli(['status', '--run', runId, ...QUEUE], db.url);
+      expect(status.stdout).toContain(`${runId}  failed`);
+      expect(status.stdout).toContain(
+        `plan after 1 attempt(s): ${join(dir, SAMPLES)} exists; pass --overwrite`,
+      );
+      expect(await sha256(join(dir, 'manifest.json'))).toBe(before);
+      expect(await verify(dir)).toMatchObject({ ok: true, checked: 2 });
+    }, 120_000);
+
     it('a ticker named without a raw file fails the run at its plan, naming the file; no shard runs', async () => {
       const dir = await dataDir('bad-ticker');
       const runId = await submit(dir, '--shards', '2', '--tickers', 'AAA,ZZZ');
