@@ -11,10 +11,14 @@ const TRANSIENT_MESSAGES = [
   /Client has encountered a connection error/i,
 ];
 
-/** The SQLSTATE of a pg error, or Node's system error code. */
+/**
+ * The SQLSTATE of a pg error, or Node's system error code; for db-cursors' own `ConnectionError` and
+ * `QueryError`, whose `code` is prepkit's, the driver's code they keep in `sqlState`.
+ */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
+  const { code, sqlState } = error as { code?: unknown; sqlState?: unknown };
+  if (typeof sqlState === 'string') return sqlState;
   return typeof code === 'string' ? code : undefined;
 }
 

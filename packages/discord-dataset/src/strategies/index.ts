@@ -52,11 +52,7 @@ export function readMessages(
 ): Promise<{ table: MessageTable; stats: LoadStats }> {
   const { signal } = context;
   const attempt = restartableProgress(context.phase);
-  const load = () =>
-    loadMessages(strategy, { ...context, phase: attempt() }).catch((error: unknown) => {
-      throw retryable(error);
-    });
-  return withRetry(load, {
+  return withRetry(() => loadMessages(strategy, { ...context, phase: attempt() }), {
     retries: READ_ATTEMPTS - 1,
     ...(signal === undefined ? {} : { signal }),
   }).catch((error: unknown) => {
@@ -72,19 +68,5 @@ export function readMessages(
     }
     if (error instanceof PrepkitError) throw error;
     throw describeFailure(what, error, secrets);
-  });
-}
-
-/**
- * db-cursors reports a refused reconnect (the server still down in the middle of a restart) as a
- * `ConnectionError` whose driver code (`ECONNREFUSED`) is in `sqlState`; `withRetry` reads `code` and would
- * stop at the first retry. Such an error is handed on with the driver's code, so the read waits for the server.
- */
-function retryable(error: unknown): unknown {
-  const state = (error as { sqlState?: unknown } | null)?.sqlState;
-  if (typeof state !== 'string' || isTransientError(error) || !isTransientError({ code: state }))
-    return error;
-  return Object.assign(new Error(error instanceof Error ? error.message : String(error), { cause: error }), {
-    code: state,
   });
 }
