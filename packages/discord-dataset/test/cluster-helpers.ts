@@ -1,26 +1,13 @@
 // Worker processes and in-process commands for the queued-run tests (test/cluster.test.ts and the stress suite).
 import { spawn } from 'node:child_process';
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Spawner } from '@prepkit/job-queue/testing';
+
+export type { Spawner } from '@prepkit/job-queue/testing';
 import { main } from '../src/cli/main.js';
 
-/** Fast queue settings, with a queue schema of the test file's own. */
-export function queueFlags(schema: string): string[] {
-  return [
-    '--queue-schema',
-    schema,
-    '--heartbeat',
-    '10',
-    '--supervise-interval',
-    '1',
-    '--poll-interval',
-    '0.5',
-    '--retry-delay',
-    '1',
-    '--retry-limit',
-    '2',
-  ];
-}
+export { testQueueFlags as queueFlags } from '@prepkit/job-queue/testing';
 
 /** Runs the CLI in-process with captured output. */
 export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -40,9 +27,6 @@ export interface WorkerProcess {
   stderr(): string;
   readonly exited: Promise<number | null>;
 }
-
-/** How a process is started: `spawn`, or another machine's way (a network namespace's `NetworkHosts.spawn`). */
-export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
 /** `discord-dataset worker <args>` as a child process (the CLI's own entry, through tsx). */
 export function startWorker(
