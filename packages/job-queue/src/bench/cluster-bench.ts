@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { formatBytes, formatDuration } from '@prepkit/bench-harness';
 import type { BenchmarkVariant, VariantSummary } from '@prepkit/bench-harness';
@@ -34,10 +35,22 @@ export interface ClusterBenchOptions {
   readonly schema: string;
 }
 
-export function startBenchWorker(options: ClusterBenchOptions): BenchWorker {
+/**
+ * With PREPKIT_BENCH_PIN_CORES=1 (and `taskset`), worker k of a variant runs on core k+1 (mod the cores) only:
+ * run the bench itself under `taskset -c 0`, and each process has a core of its own, as on separate machines,
+ * instead of two multi-threaded processes sharing every core.
+ */
+function pinnedCore(index: number): number | undefined {
+  if (process.env.PREPKIT_BENCH_PIN_CORES !== '1') return undefined;
+  return (index + 1) % availableParallelism();
+}
+
+export function startBenchWorker(options: ClusterBenchOptions, index = 0): BenchWorker {
+  const args = [options.cli, 'worker', '--queue-schema', options.schema, '--poll-interval', '0.5', '--json'];
+  const core = pinnedCore(index);
   const child = spawn(
-    process.execPath,
-    [options.cli, 'worker', '--queue-schema', options.schema, '--poll-interval', '0.5', '--json'],
+    core === undefined ? process.execPath : 'taskset',
+    core === undefined ? args : ['-c', String(core), process.execPath, ...args],
     { env: { ...process.env, DATABASE_URL: options.url }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: { at: number; text: string }[] = [];
@@ -123,7 +136,7 @@ export class ClusterBench<TInput> {
           schema: this.#options.schema,
           pollingIntervalSeconds: 0.5,
         });
-        processes = Array.from({ length: workers }, () => startBenchWorker(this.#options));
+        processes = Array.from({ length: workers }, (_, k) => startBenchWorker(this.#options, k));
         await Promise.all(processes.map((worker) => worker.waitFor(' ready (')));
       },
       after: async () => {
