@@ -14,6 +14,7 @@ const FAULTS = [
   ['input', 'bad input'],
   ['names', 'hostile names'],
   ['secrets', 'secrets'],
+  ['hosts', 'several hosts'],
 ];
 
 const files = existsSync(dir)
