@@ -26,6 +26,13 @@ describe('isTransientError', () => {
     expect(isTransientError(wrapped)).toBe(true);
   });
 
+  it('counts an error that wraps a transient one (its cause) as transient, and a wrapped wrong password as not', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(isTransientError(new Error('cannot open the job queue', { cause: refused }))).toBe(true);
+    const password = Object.assign(new Error('password authentication failed'), { code: '28P01' });
+    expect(isTransientError(new Error('cannot open the job queue', { cause: password }))).toBe(false);
+  });
+
   it('withRetry rides out a server restart: the refused reconnects are retried until it is back', async () => {
     const server = await startEmbeddedPostgres();
     try {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { formatBytes, resourceSnapshot } from '@prepkit/bench-harness';
 import { UsageError } from '@prepkit/bench-harness/errors';
+import { withRetry } from '@prepkit/db-cursors';
 import { nonNegativeInteger, positiveInteger, positiveNumber, reportFlags } from '@prepkit/bench-harness/cli';
 import type { CliIo, ReportFlags } from '@prepkit/bench-harness/cli';
 import type { QueueOptions } from './options.js';
-import { openQueue } from './queue.js';
+import { oneLine, openQueue } from './queue.js';
 import type { JobQueue } from './queue.js';
 import type { AnyShardedRun, Json } from './sharded-run.js';
 import { runStatus } from './status.js';
@@ -186,10 +187,19 @@ export async function runClusterCommand(
     if (command.command === 'status' || !command.quiet)
       io.stderr.write(`${cli} ${command.command}: ${line}\n`);
   };
-  await using queue = await openQueue(command.db, {
-    ...command.queue,
-    onError: (line) => log(`queue: ${line}`),
-  });
+  const open = () => openQueue(command.db, { ...command.queue, onError: (line) => log(`queue: ${line}`) });
+  // A worker started while the database restarts (or before it is up) waits for it, about a minute at most;
+  // submit and status answer at once.
+  await using queue =
+    command.command === 'worker'
+      ? await withRetry(open, {
+          retries: 15,
+          baseDelayMs: 250,
+          maxDelayMs: 5_000,
+          ...(io.signal === undefined ? {} : { signal: io.signal }),
+          onRetry: (error) => log(`waiting for the queue's database: ${oneLine(error)}`),
+        })
+      : await open();
   switch (command.command) {
     case 'submit': {
       const submitted = await submitRun(queue, definition, command.config, {

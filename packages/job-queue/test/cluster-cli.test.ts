@@ -78,6 +78,32 @@ describe('cluster command lines', () => {
     );
   });
 
+  it.runIf(queueSupported())(
+    'worker waits for a database that is not up yet, instead of exiting at once',
+    async () => {
+      const controller = new AbortController();
+      let waited = '';
+      const stderr = {
+        write(text: string): void {
+          waited += text;
+          if (waited.includes("waiting for the queue's database")) controller.abort(new Error('interrupted'));
+        },
+      };
+      const refused = 'postgresql://u:pw@127.0.0.1:1/none';
+      await expect(
+        runClusterCommand('toy', parse(['worker', '--db', refused]), toyRun, {
+          stdout: capture().io.stdout,
+          stderr,
+          signal: controller.signal,
+        }),
+      ).rejects.toThrow();
+      expect(waited).toMatch(
+        /^toy worker: waiting for the queue's database: cannot open the job queue at postgresql:\/\/u@127\.0\.0\.1:1\/none: .*ECONNREFUSED/m,
+      );
+      expect(waited).not.toContain('pw@');
+    },
+  );
+
   describe.skipIf(!queueSupported())('against a real queue (skipped: pg-boss needs Node 22.12+)', () => {
     let root: string;
     beforeAll(async () => {

@@ -22,8 +22,17 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Whether retrying the same idempotent operation on a new connection may succeed. */
+/**
+ * Whether retrying the same idempotent operation on a new connection may succeed: judged by the error, or by
+ * its `cause` when a library wrapped it (a queue that could not open because the server refused).
+ */
 export function isTransientError(error: unknown): boolean {
+  if (isTransientItself(error)) return true;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause !== undefined && cause !== error && isTransientItself(cause);
+}
+
+function isTransientItself(error: unknown): boolean {
   const code = errorCode(error);
   if (
     code !== undefined &&

@@ -50,6 +50,8 @@ describe.skipIf(!queueSupported())('job-queue worker', () => {
     const config = await toyConfig('restarted', { holdShard: 1 });
     const { runId } = await submitRun(queue, toyRun, config);
     const workers = [spawnWorker(server.url, schema), spawnWorker(server.url, schema)];
+    // Both workers running first: this case is a restart in the middle of a run, not during a worker's start.
+    await Promise.all(workers.map((worker) => worker.waitFor((line) => 'ready' in line)));
     const holder = await Promise.race(
       workers.map((worker) =>
         worker.waitFor((line) => line.type === 'start' && line.step === 1).then(() => worker),
