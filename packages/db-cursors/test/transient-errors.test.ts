@@ -33,6 +33,23 @@ describe('isTransientError', () => {
     expect(isTransientError(new Error('cannot open the job queue', { cause: password }))).toBe(false);
   });
 
+  it("describeFailure makes a lost connection a ConnectionError (exit 2), also pg's codeless 'Connection terminated'", () => {
+    const codeless = new Error('Connection terminated unexpectedly');
+    expect(describeFailure('checking table "messages"', codeless)).toMatchObject({
+      kind: 'connection',
+      message: 'checking table "messages": the connection was lost: Connection terminated unexpectedly',
+    });
+    const terminated = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    expect(describeFailure('read', terminated)).toBeInstanceOf(ConnectionError);
+    expect(
+      describeFailure('read', Object.assign(new Error('syntax error'), { code: '42601' })),
+    ).toMatchObject({
+      kind: 'internal',
+    });
+  });
+
   it('withRetry rides out a server restart: the refused reconnects are retried until it is back', async () => {
     const server = await startEmbeddedPostgres();
     try {

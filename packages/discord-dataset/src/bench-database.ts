@@ -83,7 +83,7 @@ export async function benchDatabase(options: BenchDatabaseOptions): Promise<Benc
   let messages = 0;
   let missingIndexes: MissingIndex[];
   try {
-    await requireColumns(db.pool, 'messages', READ_COLUMNS);
+    await requireColumns(db.pool, 'messages', READ_COLUMNS, 'bench');
     const { rows } = await db.pool.query<{ column: string }>(
       `SELECT a.attname AS column
          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]

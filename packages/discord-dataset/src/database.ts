@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ConnectionError, createPool, passwordOf, redact } from '@prepkit/db-cursors';
+import { ConnectionError, createPool, describeFailure, passwordOf, redact } from '@prepkit/db-cursors';
 import { InvalidOptionError } from '@prepkit/bench-harness/errors';
 import { ReadOnlyDatabaseError, SchemaError } from './errors.js';
 
@@ -86,18 +86,23 @@ export const WRITE_COLUMNS = Object.freeze([
 
 /**
  * Checks that `table` exists with `columns`, and says what is missing (and to run init-db) if not,
- * before a query fails half-way with PostgreSQL's own wording.
+ * before a query fails half-way with PostgreSQL's own wording. `what` (the command) starts a failure's message.
  */
 export async function requireColumns(
   pool: pg.Pool,
   table: string,
   columns: readonly string[],
+  what: string,
 ): Promise<void> {
-  const { rows } = await pool.query<{ column_name: string }>(
-    `SELECT a.attname AS column_name FROM pg_attribute a
+  const { rows } = await pool
+    .query<{ column_name: string }>(
+      `SELECT a.attname AS column_name FROM pg_attribute a
       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
-    [table],
-  );
+      [table],
+    )
+    .catch((error: unknown) => {
+      throw describeFailure(`${what}: checking table "${table}"`, error);
+    });
   if (rows.length === 0) {
     throw new SchemaError([`table "${table}"`], ' (looked up with the connection search_path)');
   }

@@ -206,7 +206,7 @@ export async function generateToDatabase(options: GenerateToDatabaseOptions): Pr
     dangling: 0,
   };
   try {
-    await requireColumns(db.pool, 'messages', WRITE_COLUMNS);
+    await requireColumns(db.pool, 'messages', WRITE_COLUMNS, 'generate');
     await requireWritable(db.pool, 'messages');
     await requireWritable(db.pool, 'channels');
     const rows = generateMessages(options, summary);

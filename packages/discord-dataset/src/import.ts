@@ -72,8 +72,8 @@ export async function importExports(options: ImportOptions): Promise<ImportResul
   for (const file of options.files) if (typeof file === 'string') await assertReadable(file);
   const db = await openDatabase(options.db, 'import');
   try {
-    await requireColumns(db.pool, 'messages', WRITE_COLUMNS);
-    await requireColumns(db.pool, 'channels', CHANNEL_COLUMNS);
+    await requireColumns(db.pool, 'messages', WRITE_COLUMNS, 'import');
+    await requireColumns(db.pool, 'channels', CHANNEL_COLUMNS, 'import');
     await requireWritable(db.pool, 'messages');
     await requireWritable(db.pool, 'channels');
     const files: ImportedFile[] = [];

@@ -72,7 +72,7 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
   const db = await openDatabase(resolved.db, 'prepare', { readOnly: resolved.readOnly });
   let pool: WorkerPool<FormatTask, FormatResult> | undefined;
   try {
-    await requireColumns(db.pool, 'messages', READ_COLUMNS);
+    await requireColumns(db.pool, 'messages', READ_COLUMNS, 'prepare');
     const query = readQuery(resolved);
     const partial = resolved.shard !== undefined;
     const shardPlan = partial

@@ -44,7 +44,7 @@ export async function planDiscordShards(
   const resolved = resolvePrepareOptions(options);
   const db = await openDatabase(resolved.db, 'prepare', { readOnly: resolved.readOnly });
   try {
-    await requireColumns(db.pool, 'messages', READ_COLUMNS);
+    await requireColumns(db.pool, 'messages', READ_COLUMNS, 'prepare');
     return await planShards(db.pool, resolved, resolved.shards, options.signal);
   } finally {
     await db.close().catch(() => undefined);

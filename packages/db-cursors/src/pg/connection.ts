@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConnectionError, QueryError } from '../errors.js';
 import { passwordOf, redact } from '@prepkit/bench-harness/redact';
+import { isConnectionLost } from './connection-loss.js';
 import { errorCode } from './transient-errors.js';
 
 /** What db-cursors needs of a pool: `pg.Pool` fits, and so does anything shaped like it. */
@@ -68,6 +69,10 @@ export function describeFailure(
   ) {
     return new ConnectionError(`${what}: cannot connect: ${reason}`, code);
   }
+  // The server ended the connection mid-statement (a restart, pg_terminate_backend): pg's error may carry no
+  // code ('Connection terminated unexpectedly'); it is the connection's fault, not a bug.
+  if (isConnectionLost(error))
+    return new ConnectionError(`${what}: the connection was lost: ${reason}`, code);
   return new QueryError(`${what}: ${reason}`, code);
 }
 

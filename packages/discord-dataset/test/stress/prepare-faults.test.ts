@@ -182,7 +182,7 @@ describe('discord-dataset prepare', () => {
       },
     );
     expect(end.reached).toBe(true);
-    expect(end.code).toBe(2);
+    expect(end.code, end.stderr).toBe(2);
     // Wherever the terminations land (connecting, checking the schema, reading), one line, no stack.
     expect(end.stderr).toMatch(/^discord-dataset: prepare[^\n]*\n$/);
     expect(await readdir(output)).toEqual([]);
