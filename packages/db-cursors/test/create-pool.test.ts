@@ -18,6 +18,18 @@ describe('createPool', () => {
     }
   });
 
+  it("keeps the keepalives beside a caller's own server options (a read-only pool)", async () => {
+    const pool = createPool(db.url, { max: 1, options: '-c default_transaction_read_only=on' });
+    try {
+      const { rows } = await pool.query<Record<string, string>>(
+        "SELECT current_setting('tcp_keepalives_idle') AS idle, current_setting('default_transaction_read_only') AS ro",
+      );
+      expect(rows[0]).toEqual({ idle: '60', ro: 'on' });
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("keeps a URL's own options", async () => {
     const url = new URL(db.url);
     url.searchParams.set('options', '-c tcp_keepalives_idle=30');

@@ -24,7 +24,7 @@ const CONNECTION_SQLSTATES = new Set(['28P01', '28000', '3D000', '08001', '08004
  * Server-side TCP keepalives of every session: a client that vanishes without closing its connection (a
  * machine powered off, a network cut) is noticed by the server in about 2 minutes instead of the kernel's
  * default of about 2 hours, so what its session held (locks, embeddings' row claims) goes back. A URL
- * that sets `options` itself keeps its own.
+ * that sets `options` itself keeps its own (pg lets the URL win).
  */
 export const SERVER_KEEPALIVE_OPTIONS =
   '-c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6';
@@ -36,11 +36,12 @@ export const SERVER_KEEPALIVE_OPTIONS =
  */
 export function createPool(url: string, options: CreatePoolOptions = {}): pg.Pool {
   const { applicationName = 'prepkit', onIdleError, ...config } = options;
-  const urlSetsOptions = URL.canParse(url) && new URL(url).searchParams.has('options');
   const pool = new pg.Pool({
     keepAlive: true,
-    ...(urlSetsOptions ? {} : { options: SERVER_KEEPALIVE_OPTIONS }),
     ...config,
+    // A caller's own server options come after, so they win where they overlap; pg lets a URL's `options`
+    // replace all of these.
+    options: [SERVER_KEEPALIVE_OPTIONS, config.options].filter((o) => o !== undefined && o !== '').join(' '),
     connectionString: url,
     application_name: applicationName,
   });
