@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { QueueStatus } from '../status.js';
 
 // A pipeline's CLI in child processes for cluster tests: each `worker` is its own process, as on another
 // machine (or in another network namespace, through `NetworkHosts.spawn`). The database URL goes in
@@ -25,6 +26,18 @@ export interface CliProcess {
 
 /** How a process is started: `spawn`, or another machine's way (`NetworkHosts.spawn` bound to a host). */
 export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/** A value as JSON gives it back: dates as ISO strings. */
+type Jsonified<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+/** What `<cli> status --json` prints. */
+export type StatusJson = Jsonified<QueueStatus>;
 
 export interface CliProcesses {
   /** Starts `<cli> <argv>` with `DATABASE_URL=url`. */

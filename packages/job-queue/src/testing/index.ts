@@ -5,4 +5,4 @@ export { NetworkHosts, canRunNetworkHosts } from './network-hosts.js';
 export type { NetworkHost } from './network-hosts.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { cliProcesses, testQueueFlags } from './cli-processes.js';
-export type { CliProcess, CliProcesses, Spawner } from './cli-processes.js';
+export type { CliProcess, CliProcesses, Spawner, StatusJson } from './cli-processes.js';

@@ -12,6 +12,7 @@ import { shardOf, verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSamples, generateRaw } from '../../src/index.js';
 import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const db = useTestDatabase();
 const QUEUE = queueFlags('market_samples_cluster_stress');
@@ -31,16 +32,6 @@ const FLAGS = [
   '--chunk-rows',
   '2000',
 ];
-
-interface RunStatus {
-  runs: {
-    state: string;
-    error: string | null;
-    shardStates: { done: number };
-    shardDetails: { shard: number; state: string; attempts: number }[];
-  }[];
-  deadLetters: { runId: string; step: string; error: string }[];
-}
 
 describe('market-samples worker', () => {
   describe.skipIf(!queueSupported())('on a real queue (skipped: pg-boss needs Node 22.12+)', () => {
@@ -67,10 +58,10 @@ describe('market-samples worker', () => {
       await rm(root, { recursive: true, force: true });
     });
 
-    const status = async (runId: string): Promise<RunStatus> => {
+    const status = async (runId: string): Promise<StatusJson> => {
       const result = await runCli(['status', '--run', runId, '--json', ...QUEUE], db.url);
       expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout) as RunStatus;
+      return JSON.parse(result.stdout) as StatusJson;
     };
 
     const submit = async (dir: string, shards: number) => {
@@ -121,7 +112,7 @@ describe('market-samples worker', () => {
       expect((await readdir(dir)).filter((name) => name.includes('.tmp-'))).toEqual([]);
       const run = (await status(runId)).runs[0]!;
       expect(run).toMatchObject({ state: 'done', shardStates: { done: 4 } });
-      expect(run.shardDetails.map((s) => s.attempts)).toEqual(
+      expect(run.shardDetails!.map((s) => s.attempts)).toEqual(
         [0, 1, 2, 3].map((i) => (i === killedShard ? 2 : 1)),
       );
     }, 240_000);

@@ -13,6 +13,7 @@ import { verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSamples, generateRaw } from '../../src/index.js';
 import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const QUEUE = queueFlags('market_samples_restart');
 const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
@@ -33,10 +34,6 @@ const FLAGS = [
   '--threads',
   '1',
 ];
-
-interface RunStatus {
-  runs: { state: string; shardStates: Record<string, number>; shardDetails: { attempts: number }[] }[];
-}
 
 describe('market-samples worker', () => {
   describe.skipIf(!queueSupported())('on its own PostgreSQL (skipped: pg-boss needs Node 22.12+)', () => {
@@ -100,7 +97,7 @@ describe('market-samples worker', () => {
 
       const status = await runCli(['status', '--run', runId, '--json', ...QUEUE], server.url);
       expect(status.code, status.stderr).toBe(0);
-      const run = (JSON.parse(status.stdout) as RunStatus).runs[0]!;
+      const run = (JSON.parse(status.stdout) as StatusJson).runs[0]!;
       expect(run).toMatchObject({ state: 'done', shardStates: { done: SHARDS } });
       // The worker holding that shard saw the restart (a dropped or refused connection) before finishing it.
       const holder = workers.find((w) => w.stderr().includes(`${runId} shard ${shard} start`))!;

@@ -11,20 +11,11 @@ import { verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbeRows, generateMeasurements } from '../../src/index.js';
 import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const db = useTestDatabase();
 const QUEUE = queueFlags('probe_rows_cluster_stress');
 const SPLITS = ['train.array_record', 'test.array_record'];
-
-interface RunStatus {
-  runs: {
-    state: string;
-    error: string | null;
-    shardStates: { done: number };
-    shardDetails: { shard: number; state: string; attempts: number }[];
-  }[];
-  deadLetters: { runId: string; step: string; error: string }[];
-}
 
 describe('probe-rows worker', () => {
   describe.skipIf(!queueSupported())('on a real queue (skipped: pg-boss needs Node 22.12+)', () => {
@@ -46,8 +37,8 @@ describe('probe-rows worker', () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    const status = async (runId: string): Promise<RunStatus> =>
-      JSON.parse((await runCli(['status', '--run', runId, '--json', ...QUEUE], db.url)).stdout) as RunStatus;
+    const status = async (runId: string): Promise<StatusJson> =>
+      JSON.parse((await runCli(['status', '--run', runId, '--json', ...QUEUE], db.url)).stdout) as StatusJson;
 
     it('[kill] a worker SIGKILLed mid-shard: another worker reruns the shard, same bytes, each shard counted once', async () => {
       const output = join(dir, 'killed');
@@ -99,7 +90,7 @@ describe('probe-rows worker', () => {
       expect((await readdir(output)).filter((name) => name.includes('.tmp-'))).toEqual([]);
       const run = (await status(runId)).runs[0]!;
       expect(run).toMatchObject({ state: 'done', shardStates: { done: 4 } });
-      expect(run.shardDetails.map((s) => s.attempts)).toEqual(
+      expect(run.shardDetails!.map((s) => s.attempts)).toEqual(
         [0, 1, 2, 3].map((i) => (i === killedShard ? 2 : 1)),
       );
     }, 180_000);
@@ -141,7 +132,7 @@ describe('probe-rows worker', () => {
       expect(dead.length).toBeGreaterThan(0);
       // No retry can fix an input error: each dead-lettered shard ran once.
       for (const d of dead) expect(d.error).toContain('ZSTD Decompression failure');
-      expect(runs[0]!.shardDetails.every((s) => s.attempts <= 1)).toBe(true);
+      expect(runs[0]!.shardDetails!.every((s) => s.attempts <= 1)).toBe(true);
       const text = await runCli(['status', '--run', runId, ...QUEUE], db.url);
       expect(text.stdout).toContain(`${runId}  failed`);
       expect(text.stdout).toMatch(/dead letters:\n.* shard \d after 1 attempt\(s\): cannot read the input/);
