@@ -32,10 +32,16 @@ export async function openDatabase(
   assertDatabaseUrl(url, what);
   const secrets = [passwordOf(url)];
   const mask = (text: string): string => redact(text, secrets);
+  // JIT compiles a long scan's expressions for 0.1-0.3 s before its first row and gains these streaming reads
+  // nothing (a shard's read: 612 ms with it, 574 ms without).
+  const settings = [
+    '-c jit=off',
+    ...(options.readOnly === true ? ['-c default_transaction_read_only=on'] : []),
+  ];
   const pool = createPool(url, {
     max: options.max ?? 2,
     connectionTimeoutMillis: 15_000,
-    ...(options.readOnly === true ? { options: '-c default_transaction_read_only=on' } : {}),
+    options: settings.join(' '),
   });
   const safeUrl = redact(url);
   try {

@@ -1,7 +1,7 @@
 export { prepareDiscordDataset } from './prepare.js';
 export type { PreparedFile, PrepareResult, WrittenTarget } from './prepare.js';
 export { planDiscordShards } from './shard-plan.js';
-export type { CycleComponent, DiscordShardPlan } from './shard-plan.js';
+export type { DiscordShardPlan } from './shard-plan.js';
 export { mergeShards } from './merge.js';
 export type { MergeOptions, MergeResult } from './merge.js';
 export { ROOTS_SUFFIX, rootsPath, shardPath } from './shard-files.js';

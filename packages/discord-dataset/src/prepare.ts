@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { PhaseLog } from '@prepkit/bench-harness';
-import { MANIFEST_FILE, shardOf } from '@prepkit/record-io';
+import { MANIFEST_FILE } from '@prepkit/record-io';
 import type { ManifestPhase, OutputSet } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
 import { passwordOf } from '@prepkit/db-cursors';
@@ -183,14 +183,13 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
   }
 }
 
-/** The threads a `--shard` run reads: those its root ids hash to, and its share of the cycle components. */
+/** The threads a `--shard` run reads: those whose root ids hash to it. */
 function shardThreads(
   plan: DiscordShardPlan | undefined,
   index: number | undefined,
 ): ThreadSelection | undefined {
   if (plan === undefined || index === undefined) return undefined;
-  const extra = plan.cycles.filter((c) => shardOf(c.root, plan.shards) === index).flatMap((c) => c.members);
-  return { shard: { index, count: plan.shards }, extra };
+  return { shard: { index, count: plan.shards } };
 }
 
 /** A split's files summed: the path given for it, its examples and bytes. */

@@ -1,20 +1,20 @@
 import type pg from 'pg';
 import { copyOut, cursorPages } from '@prepkit/db-cursors';
+import { shardOf } from '@prepkit/record-io';
 import { MessageTableBuilder } from '../message-table.js';
 import type { MessageTable } from '../message-table.js';
+import { ReplyThreads } from '../reply-threads.js';
 import type { LoadContext, LoadStats } from './load-context.js';
 import type { ReadQuery } from './read-query.js';
 
 /**
  * Some threads rather than the whole selection: those whose root's id falls in shard `index` of `count`
- * (record-io's `shardOf` of the id's decimal text, computed by PostgreSQL), or those of the given roots;
- * plus messages fetched by id, the members of reply-cycle components (no root without a parent leads to them).
+ * (record-io's `shardOf` of the id's decimal text), or the messages of the given ids (the plan's look at a
+ * few threads, whose ids it knows from `ReplyThreads`).
  */
-export interface ThreadSelection {
-  readonly shard?: { readonly index: number; readonly count: number };
-  readonly roots?: readonly string[];
-  readonly extra: readonly string[];
-}
+export type ThreadSelection =
+  | { readonly shard: { readonly index: number; readonly count: number } }
+  | { readonly ids: readonly string[] };
 
 /**
  * record-io's `shardOf(id, count)` in PostgreSQL, for a bigint id expression: the first 8 hex digits of the
@@ -31,58 +31,44 @@ function bigintArray(ids: readonly string[]): string {
 }
 
 /**
- * The messages of the selected threads, by one `COPY` of a recursive query: the walk starts at the chosen
- * roots (messages whose parent is not selected) and follows replies through the `referenced_message_id`
- * index, so a shard reads only its threads' messages. The same walk as the `cte` strategy, whatever
- * `--strategy` says.
+ * The messages of the selected threads, by one `COPY` that scans the table once. For a shard: its threads'
+ * replies by id (one hashed array lookup per row), found in memory from the reply pairs (`ReplyThreads`),
+ * and the roots that hash to it (messages whose parent is not selected) — single-message threads included,
+ * so that the shards' counts add up to the whole selection's.
  */
 export async function loadThreads(
   context: LoadContext,
   threads: ThreadSelection,
 ): Promise<{ table: MessageTable; stats: LoadStats }> {
-  const { query } = context;
+  const { query, pool, signal } = context;
   const params = [...query.params];
   const param = (value: unknown, type: string): string => {
     params.push(value);
     return `$${params.length}::${type}`;
   };
-  const anchors: string[] = [];
-  if (threads.shard !== undefined) {
-    anchors.push(
-      `${sqlShardOf('m.id', param(threads.shard.count, 'bigint'))} = ${param(threads.shard.index, 'bigint')}`,
+  let wanted: string;
+  if ('shard' in threads) {
+    const { index, count } = threads.shard;
+    const pairs = await readReplyPairs(pool, query, signal);
+    const replies = ReplyThreads.fromPairs(pairs.ids, pairs.parentIds).replies(
+      (root) => shardOf(root, count) === index,
     );
-  }
-  if (threads.roots !== undefined)
-    anchors.push(`m.id = ANY(${param(bigintArray(threads.roots), 'bigint[]')})`);
-  const extra = param(bigintArray(threads.extra), 'bigint[]');
-  const sql = `
-    WITH RECURSIVE chains (id) AS (
-      SELECT m.id FROM messages m
-       WHERE ${query.scope('m')} AND ${anchors.length === 0 ? 'TRUE' : anchors.join(' AND ')}
-         AND (m.referenced_message_id IS NULL
-              OR NOT EXISTS (SELECT 1 FROM messages p WHERE p.id = m.referenced_message_id AND ${query.scope('p')}))
-      UNION ALL
-      SELECT c.id
-        FROM chains
-        CROSS JOIN LATERAL (
-          SELECT c.id FROM messages c
-           WHERE c.referenced_message_id = chains.id AND ${query.scope('c')}
-          OFFSET 0
-        ) AS c
-    )
-    SELECT ${query.select('m')} FROM chains JOIN messages m ON m.id = chains.id
-    UNION ALL
-    SELECT ${query.select('m')} FROM messages m WHERE m.id = ANY(${extra}) AND ${query.scope('m')}`;
+    wanted = `m.id = ANY(${param(bigintArray(replies), 'bigint[]')})
+       OR (${sqlShardOf('m.id', param(count, 'bigint'))} = ${param(index, 'bigint')}
+           AND (m.referenced_message_id IS NULL
+                OR NOT EXISTS (SELECT 1 FROM messages p WHERE p.id = m.referenced_message_id AND ${query.scope('p')})))`;
+  } else wanted = `m.id = ANY(${param(bigintArray(threads.ids), 'bigint[]')})`;
+  const sql = `SELECT ${query.select('m')} FROM messages m WHERE ${query.scope('m')} AND (${wanted})`;
   const builder = new MessageTableBuilder(1 << 14);
-  for await (const batch of copyOut(context.pool, sql, {
+  for await (const batch of copyOut(pool, sql, {
     params,
     batchSize: 32_768,
-    ...(context.signal === undefined ? {} : { signal: context.signal }),
+    ...(signal === undefined ? {} : { signal }),
   })) {
     builder.appendBatch(batch);
     context.phase.advance(batch.length);
   }
-  return { table: builder.finish(), stats: { queries: 1 } };
+  return { table: builder.finish(), stats: { queries: 'shard' in threads ? 2 : 1 } };
 }
 
 /**
