@@ -75,9 +75,11 @@ export async function buildProbeRows(options: BuildOptions): Promise<BuildResult
       o.shard === undefined ? 'true' : shardCondition(schema.columns[0]!, input.params.length + 1);
     const params = o.shard === undefined ? input.params : [...input.params, ...shardParams(o.shard)];
     const source = o.shard === undefined ? input.sql : `(SELECT * FROM ${input.sql} WHERE ${inShard})`;
+    // The shard's count as a subquery of its own: there DuckDB pushes the filter into the Parquet scan (on a
+    // dictionary, once per distinct key), where an aggregate's FILTER hashes every row (500K rows: 16 vs 150 ms).
     const [counts] = await db.rows(
       `SELECT count(*) FILTER (WHERE ${key} IS NULL) AS null_keys, count(*) AS total,
-              count(*) FILTER (WHERE ${key} IS NOT NULL AND ${inShard}) AS built FROM ${input.sql}`,
+              (SELECT count(*) FROM ${source} WHERE ${key} IS NOT NULL) AS built FROM ${input.sql}`,
       params,
     );
     const nullKeyRows = Number(counts?.null_keys ?? 0);
