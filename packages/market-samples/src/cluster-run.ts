@@ -17,12 +17,13 @@ import { resolveBuildSamplesOptions, samplesFileName } from './options.js';
 import { planFromMarket, planScaler } from './plan.js';
 import type { SamplesPlan } from './plan.js';
 import { writeScaler } from './scaler.js';
-import { loadShardMarket, shardFileName, writeSamplesShard } from './shard-file.js';
+import { shardFileName, writeSamplesShard } from './shard-file.js';
+import { loadShardMarket } from './shard-market.js';
 import { PACKAGE_VERSION } from './version.js';
 
 // market-samples on many machines (@prepkit/job-queue): the plan (cut times, scaler, numbered eligible
-// window ends) is computed once over the whole market; each shard loads only its tickers and writes
-// the same file as `build --shard i/n`; the commit checks them and merges or lists them.
+// window ends, time blocks) is computed once over the whole market; each shard loads only its tickers and
+// blocks and writes the same file as `build --shard i/n`; the commit checks them and merges or lists them.
 
 /** A cluster run's config: the build options (paths absolute, on storage every worker shares). */
 export type MarketSamplesRunConfig = Omit<BuildSamplesOptions, 'signal' | 'reporter' | 'shard'> & {
@@ -42,6 +43,11 @@ export interface ShardFileSummary {
 
 export interface MarketSamplesShardSummary {
   readonly files: readonly ShardFileSummary[];
+  /**
+   * Raw rows the shard read and clean bars it held: its whole tickers, and of a long ticker only its blocks'
+   * bars with their halos (about blockBars + window - 1 + max(horizons) a block).
+   */
+  readonly bars: { readonly read: number; readonly held: number };
 }
 
 export interface MarketSamplesRunResult {
@@ -104,7 +110,10 @@ export const marketSamplesRun = defineShardedRun({
       advance: (n = 1) => context.progress((done += n), c.nSamples),
     });
     const digest = await digestFile(path);
-    return { files: [{ path: relative(dir, path), records: written.records, ...digest }] };
+    return {
+      files: [{ path: relative(dir, path), records: written.records, ...digest }],
+      bars: { read: market?.rowsRead ?? 0, held: market?.barsHeld ?? 0 },
+    };
   },
 
   async commit(config: MarketSamplesRunConfig, plan, summaries, context): Promise<MarketSamplesRunResult> {

@@ -48,10 +48,33 @@ export type LoadMarketOptions = Pick<
  * has none); no usable ticker at all is an error, and so is a named ticker without a raw file.
  */
 export async function loadMarket(c: LoadMarketOptions): Promise<LoadedMarket> {
+  const tickers = c.tickers ?? (await rawTickers(c));
+  const { loads, kept } = await cleanTickers(c, tickers);
+  if (kept.length === 0)
+    throw new MarketSamplesInputError(
+      `no ticker has enough clean bars: ${loads.map((l) => `${l.ticker}: ${l.skipped}`).join('; ')}`,
+    );
+  return {
+    data: marketDataFrom(
+      kept.map((k) => k.ticker),
+      kept.map((k) => k.cleaned),
+    ),
+    cleaned: kept.map((k) => k.cleaned),
+    tickers: loads,
+  };
+}
+
+/**
+ * Reads and cleans the raw files of `tickers` (a named ticker without one is an error); those with fewer
+ * clean bars than window + max horizon are only reported (`skipped`).
+ */
+export async function cleanTickers(
+  c: LoadMarketOptions,
+  tickers: readonly string[],
+): Promise<{ loads: TickerLoad[]; kept: { ticker: string; cleaned: CleanedBars }[] }> {
   const loads: TickerLoad[] = [];
   const kept: { ticker: string; cleaned: CleanedBars }[] = [];
   const needed = c.window + c.horizons[c.horizons.length - 1]!;
-  const tickers = c.tickers ?? (await rawTickers(c));
   await checkRawFiles(c, tickers);
   await using db = await openDuckDB({ threads: Math.min(c.threads, 4) });
   for (const ticker of tickers) {
@@ -69,18 +92,7 @@ export async function loadMarket(c: LoadMarketOptions): Promise<LoadedMarket> {
     loads.push({ ticker, file, cleaning: cleaned.report, skipped });
     if (skipped === null) kept.push({ ticker, cleaned });
   }
-  if (kept.length === 0)
-    throw new MarketSamplesInputError(
-      `no ticker has enough clean bars: ${loads.map((l) => `${l.ticker}: ${l.skipped}`).join('; ')}`,
-    );
-  return {
-    data: marketDataFrom(
-      kept.map((k) => k.ticker),
-      kept.map((k) => k.cleaned),
-    ),
-    cleaned: kept.map((k) => k.cleaned),
-    tickers: loads,
-  };
+  return { loads, kept };
 }
 
 /**

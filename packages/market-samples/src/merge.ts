@@ -13,6 +13,7 @@ import {
   shardName,
   shardOf,
 } from '@prepkit/record-io';
+import { shardUnits, unitOf } from './blocks.js';
 import { MarketSamplesInputError } from './errors.js';
 import type { ParquetCompression } from '@prepkit/record-io';
 import { ShardCursor, gatherRows } from './shard-cursor.js';
@@ -92,11 +93,16 @@ export async function mergeSamples(options: MergeSamplesOptions): Promise<MergeS
       const cursors = paths.map((path) => new ShardCursor(path, columns, info.chunk_rows, options.signal));
       try {
         const table = positionTable(info.positions);
-        const shardOfTicker = info.positions.tickers.map((t) => shardOf(t, n));
+        // The shard of each unit (a ticker, or a time block of a long one when the build cut tickers).
+        const units = shardUnits(info.positions, info.block_bars ?? Infinity);
+        const shardOfUnit = units.keys.map((key) => shardOf(key, n));
         for (const task of chunkTasks(meta.n_samples, info.chunk_rows)) {
           throwIfAborted(options.signal, 'market-samples merge');
           const draws = drawChunk(table, meta.seed, task.index, task.count);
-          const sources = Int32Array.from(draws.ticker, (a) => shardOfTicker[a]!);
+          const sources = Int32Array.from(
+            draws.ticker,
+            (a, r) => shardOfUnit[unitOf(units, a, draws.end[r]!)]!,
+          );
           await writer.write(await gatherRows(columns, cursors, sources));
           phase.advance(task.count);
         }

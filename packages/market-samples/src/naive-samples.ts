@@ -1,3 +1,4 @@
+import { unitOf } from './blocks.js';
 import type { CleanedBars } from './cleaning.js';
 import { drawChunk } from './sample-positions.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
@@ -53,9 +54,10 @@ export async function* naiveChunks(
     const draws = drawChunk(ctx.positions, ctx.seed, task.index, task.count);
     const samples: SampleRow[] = [];
     for (let r = 0; r < task.count; r++) {
-      const k = ctx.localOf[draws.ticker[r]!]!;
+      const end = draws.end[r]!;
+      const k = ctx.units.local[unitOf(ctx.units, draws.ticker[r]!, end)]!;
       if (k < 0) continue; // another shard's sample
-      const e = draws.end[r]!;
+      const e = end - ctx.units.base[k]!; // within the bars held (a block starts at its halo)
       const bars = rows[k]!;
       const window = bars.slice(e - w + 1, e + 1);
       const last = window[window.length - 1]!;
@@ -103,7 +105,7 @@ export async function* naiveChunks(
         ticker: data.tickers[k]!,
         split: SPLITS[draws.split[r]!]!,
         endTime: last.time,
-        barIndex: e,
+        barIndex: end,
         gaps: window.slice(1).filter((bar) => bar.gap).length,
         features,
         meta,

@@ -1,4 +1,6 @@
 import type { PhaseLog, RunReporter } from '@prepkit/bench-harness';
+import { planBlocks } from './blocks.js';
+import type { TickerBlock } from './blocks.js';
 import { medianSpacing } from './cleaning.js';
 import { MarketSamplesInputError } from './errors.js';
 import type { LoadedMarket } from './load-market.js';
@@ -26,6 +28,10 @@ export interface SamplesPlan {
    */
   readonly scaler: string;
   readonly positions: SamplePositions;
+  /** Tickers of more clean bars than this are cut into time blocks (see blocks.ts). */
+  readonly blockBars: number;
+  /** The blocks with eligible window ends of those tickers: what a shard holding one reads. */
+  readonly blocks: readonly TickerBlock[];
 }
 
 /** The plan's scaler, its keys in the order of the one-process build. */
@@ -99,12 +105,17 @@ export function planFromMarket(
       throw new MarketSamplesInputError(
         'no sample fits in any split: the tickers are too short for window + horizons + gap_bars',
       );
+    const rawRows = new Map(market.tickers.map((t) => [t.ticker, t.cleaning.inputRows]));
     const plan = {
       shards,
       tickers: market.tickers.map((t) => t.ticker),
       scaler: JSON.stringify(scaler),
       positions,
+      blockBars: c.blockBars,
+      blocks: planBlocks(data, positions, shape, c.blockBars, (t) => rawRows.get(t)!),
     };
+    // Only when some ticker is cut, so that the reports of other runs stay as they were.
+    if (plan.blocks.length > 0) report.set('time_blocks', plan.blocks.length);
     return { plan, splits, active, eligible };
   });
 }

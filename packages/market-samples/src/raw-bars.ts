@@ -35,12 +35,19 @@ export async function writeRawBars(path: string, bars: Bars, signal?: AbortSigna
   }
 }
 
+/** Times in µs since the epoch (UTC), both inclusive. */
+export interface TimeRange {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
 /**
  * Reads a raw Parquet file of bars through DuckDB, in file order. Column names are matched without
  * regard to case (the time column may be called time, timestamp, datetime or date); other columns
- * are ignored. NULL values arrive as NaN, for cleaning to count.
+ * are ignored. NULL values arrive as NaN, for cleaning to count. With `range`, only the rows whose
+ * time lies in it are read (rows without a time are left out: cleaning would drop them).
  */
-export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
+export async function readRawBars(path: string, db?: DuckDB, range?: TimeRange): Promise<Bars> {
   if (!existsSync(path)) throw new MarketSamplesInputError(`${path}: no such raw file`);
   const own = db === undefined ? await openDuckDB({ threads: 1 }) : undefined;
   const conn = db ?? own!;
@@ -65,7 +72,8 @@ export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
       throw new MarketSamplesInputError(
         `${path}: missing column "time" (or timestamp/date); it has ${listed}`,
       );
-    const select = [timeExpression(path, timeColumn.name, timeColumn.type)];
+    const epoch = epochExpression(path, timeColumn.name, timeColumn.type);
+    const select = [`coalesce(${epoch}::DOUBLE, 'NaN'::DOUBLE)`];
     for (const name of PRICE_COLUMNS) {
       const column = find([name]);
       if (column === undefined)
@@ -73,7 +81,7 @@ export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
       select.push(`coalesce(TRY_CAST(${quoteIdentifier(column.name)} AS DOUBLE), 'NaN'::DOUBLE)`);
     }
     try {
-      return await readColumns(conn, path, select);
+      return await readColumns(conn, path, select, range === undefined ? undefined : { epoch, range });
     } catch (error) {
       // The footer was readable but a page is not (flipped bytes, a bad checksum, a truncated column chunk).
       throw new MarketSamplesInputError(
@@ -88,24 +96,46 @@ export async function readRawBars(path: string, db?: DuckDB): Promise<Bars> {
   }
 }
 
-function timeExpression(path: string, name: string, type: string): string {
+/** The rows of a raw Parquet file (from its footer), or a `MarketSamplesInputError` naming it. */
+export async function countRawRows(path: string, db: DuckDB): Promise<number> {
+  if (!existsSync(path)) throw new MarketSamplesInputError(`${path}: no such raw file`);
+  try {
+    const [count] = await db.rows('SELECT count(*) AS n FROM read_parquet($1)', [path]);
+    return Number(count?.n ?? 0);
+  } catch (error) {
+    throw new MarketSamplesInputError(`${path}: not a readable Parquet file: ${duckDbDetail(path, error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The time column as BIGINT µs since the epoch (NULL where it is NULL). */
+function epochExpression(path: string, name: string, type: string): string {
   const col = quoteIdentifier(name);
   const t = type.toUpperCase();
-  if (t.startsWith('TIMESTAMP WITH TIME ZONE') || t === 'TIMESTAMPTZ')
-    return `coalesce(epoch_us(${col})::DOUBLE, 'NaN'::DOUBLE)`;
-  if (t.startsWith('TIMESTAMP') || t === 'DATE')
-    return `coalesce(epoch_us(${col}::TIMESTAMP)::DOUBLE, 'NaN'::DOUBLE)`;
+  if (t.startsWith('TIMESTAMP WITH TIME ZONE') || t === 'TIMESTAMPTZ') return `epoch_us(${col})`;
+  if (t.startsWith('TIMESTAMP') || t === 'DATE') return `epoch_us(${col}::TIMESTAMP)`;
   throw new MarketSamplesInputError(
     `${path}: column "${name}" is ${type}; expected a timestamp or date (import CSV files with import-csv)`,
   );
 }
 
-async function readColumns(db: DuckDB, path: string, select: readonly string[]): Promise<Bars> {
-  const [count] = await db.rows('SELECT count(*) AS n FROM read_parquet($1)', [path]);
+async function readColumns(
+  db: DuckDB,
+  path: string,
+  select: readonly string[],
+  filter?: { epoch: string; range: TimeRange },
+): Promise<Bars> {
+  const where = filter === undefined ? '' : ` WHERE ${filter.epoch} BETWEEN $2 AND $3`;
+  const params =
+    filter === undefined ? [path] : [path, BigInt(filter.range.fromUs), BigInt(filter.range.toUs)];
+  const [count] = await db.rows(`SELECT count(*) AS n FROM read_parquet($1)${where}`, params);
   const bars = allocateBars(Number(count?.n ?? 0));
   const targets = [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume];
   let row = 0;
-  for await (const chunk of db.stream(`SELECT ${select.join(', ')} FROM read_parquet($1)`, [path])) {
+  // DuckDB keeps file order (preserve_insertion_order), with or without the filter: cleaning keeps the
+  // first of rows sharing a time in input order.
+  for await (const chunk of db.stream(`SELECT ${select.join(', ')} FROM read_parquet($1)${where}`, params)) {
     const values = chunk.columns();
     for (let c = 0; c < targets.length; c++) {
       const target = targets[c]!;

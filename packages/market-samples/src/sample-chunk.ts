@@ -1,4 +1,6 @@
 import type { Utf8Column } from '@prepkit/record-io';
+import { unitOf } from './blocks.js';
+import type { UnitTable } from './blocks.js';
 import type { MarketData, SampleShape } from './market-data.js';
 import { META_COUNT, fillSample } from './sample-kernel.js';
 import type { ScalerParams } from './sample-kernel.js';
@@ -14,10 +16,10 @@ export interface ChunkContext {
   /** Every eligible window end of the market, numbered (what the draws index into). */
   readonly positions: PositionTable;
   /**
-   * Per ticker of the positions: its index in `data`, or -1 when its samples are not written here (another
-   * shard's): the draws are the whole market's, and each shard keeps the samples of its own tickers.
+   * Where each shard unit (a ticker, or a time block of a long one) is in `data`, or -1 when its samples are
+   * not written here (another shard's): the draws are the whole market's, and each shard keeps its units' samples.
    */
-  readonly localOf: Int32Array;
+  readonly units: UnitTable;
   readonly seed: number;
 }
 
@@ -59,13 +61,14 @@ const encoder = new TextEncoder();
 
 /**
  * Draws a chunk's sample positions (`drawChunk`: the same in every process, whatever the thread or
- * shard), keeps those of this shard's tickers and computes their windows, meta features and rewards.
+ * shard), keeps those of this shard's units and computes their windows, meta features and rewards.
  */
 export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
   const started = performance.now();
   const { data, shape } = ctx;
   const draws = drawChunk(ctx.positions, ctx.seed, task.index, task.count);
   const ends = new Int32Array(task.count);
+  const barIndex = new Int32Array(task.count);
   const tickers = new Int32Array(task.count);
   const splits = new Int32Array(task.count);
   const names = data.tickers.map((t) => encoder.encode(t));
@@ -75,10 +78,13 @@ export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
   const perSplit = [0, 0, 0];
   let n = 0;
   for (let r = 0; r < task.count; r++) {
-    const k = ctx.localOf[draws.ticker[r]!]!;
+    const e = draws.end[r]!;
+    const k = ctx.units.local[unitOf(ctx.units, draws.ticker[r]!, e)]!;
     if (k < 0) continue;
     const split = draws.split[r]!;
-    ends[n] = data.offsets[k]! + draws.end[r]!;
+    // Entry k holds its ticker's bars from bar base[k] on (a block's halo), or all of them.
+    ends[n] = data.offsets[k]! + e - ctx.units.base[k]!;
+    barIndex[n] = e;
     tickers[n] = k;
     splits[n] = split;
     tickerBytes += names[k]!.length;
@@ -103,7 +109,7 @@ export function computeChunk(ctx: ChunkContext, task: ChunkTask): ArrayBuffer {
     sb += splitNames[splits[r]!]!.length;
     out.split.offsets[r + 1] = sb;
     out.endTime[r] = BigInt(data.time[e]!);
-    out.barIndex[r] = e - data.offsets[k]!;
+    out.barIndex[r] = barIndex[r]!;
     fillSample(data, shape, ctx.scaler, k, e, end(k), out, r);
   }
   new Float64Array(buffer, 0, HEADER_SLOTS)[6] = performance.now() - started;

@@ -1,25 +1,26 @@
 import { basename, dirname, join } from 'node:path';
 import type { Phase } from '@prepkit/bench-harness';
-import { openParquetWriter, shardName, shardOf } from '@prepkit/record-io';
+import { openParquetWriter, shardName } from '@prepkit/record-io';
 import type { ShardSpec } from '@prepkit/record-io';
 import { WorkerPool, workerModule } from '@prepkit/worker-pool';
-import { MarketSamplesInputError } from './errors.js';
-import { loadMarket } from './load-market.js';
+import { anyBlocked, shardUnits, unitTable } from './blocks.js';
 import type { LoadedMarket } from './load-market.js';
-import { markTickerGaps, sampleShape } from './market-data.js';
+import { sampleShape } from './market-data.js';
 import { naiveChunks } from './naive-samples.js';
 import type { ResolvedBuildSamplesOptions } from './options.js';
-import { rawFileName, samplesFileName } from './options.js';
+import { samplesFileName } from './options.js';
 import { planScaler } from './plan.js';
 import type { SamplesPlan } from './plan.js';
 import { chunkTasks, chunkViews } from './sample-chunk.js';
+import type { ShardMarket } from './shard-market.js';
 import type { ChunkColumns, ChunkContext, ChunkTask } from './sample-chunk.js';
 import { positionTable } from './sample-positions.js';
 import { batchOf, fileMetadata, sampleColumns } from './samples-file.js';
 import { scalerParams } from './scaler.js';
 
-// One shard's samples file: the samples of the tickers that shardOf(ticker, count) gives it, in the
-// order of the one-file output. One shard of one is the one-file output itself.
+// One shard's samples file: the samples of the units (tickers, and time blocks of tickers longer than
+// blockBars: see blocks.ts) that shardOf(key, count) gives it, in the order of the one-file output. One
+// shard of one is the one-file output itself.
 
 export interface WrittenShard {
   readonly path: string;
@@ -47,60 +48,23 @@ export function shardFileName(c: Readonly<ResolvedBuildSamplesOptions>, shard: S
   return join(dirname(whole), file);
 }
 
-/** The tickers of `plan` that give samples and belong to `shard`. */
-export function shardTickers(plan: SamplesPlan, shard: ShardSpec): string[] {
-  return plan.positions.tickers.filter((t) => shardOf(t, shard.count) === shard.index);
-}
-
-/**
- * Loads and cleans only the tickers of `shard` (a worker of a cluster run does not hold the market)
- * and marks their gaps with the spacing the plan measured; a ticker whose clean bars differ from the
- * plan's (its raw file changed since) is a `MarketSamplesInputError` naming the file.
- */
-export async function loadShardMarket(
-  c: Readonly<ResolvedBuildSamplesOptions>,
-  plan: SamplesPlan,
-  shard: ShardSpec,
-): Promise<LoadedMarket | null> {
-  const tickers = shardTickers(plan, shard);
-  if (tickers.length === 0) return null;
-  const market = await loadMarket({ ...c, tickers });
-  const planned = new Map(plan.positions.tickers.map((t, a) => [t, plan.positions.bars[a]!]));
-  const scaler = planScaler(plan);
-  const { data } = market;
-  for (const t of tickers) {
-    const k = data.tickers.indexOf(t);
-    const bars = k < 0 ? 0 : data.offsets[k + 1]! - data.offsets[k]!;
-    if (bars !== planned.get(t))
-      throw new MarketSamplesInputError(
-        `${join(c.dataDir, rawFileName(c, t))}: ${bars} clean bars, the plan of this run counted ${planned.get(t)}; the raw file changed since the run was planned`,
-      );
-    markTickerGaps(data, k, scaler.per_ticker[t]!.bar_spacing_us, c.gapFactor);
-  }
-  return market;
-}
-
 /**
  * Writes the samples of `shard` to `path` (zstd Parquet through the atomic writer, row groups of
  * chunk_rows): every process repeats the draws of the whole build and keeps those of the shard's
- * tickers, so file i of any run holds the same bytes. `market` (null: none of its tickers give samples)
- * must hold at least the shard's tickers, with gaps marked.
+ * units (tickers, and time blocks of long ones), so file i of any run holds the same bytes. `market`
+ * (null: none of its units give samples) must hold at least the shard's units, with gaps marked: whole
+ * tickers (a `LoadedMarket`), or as `loadShardMarket` loads them (a `ShardMarket`).
  */
 export async function writeSamplesShard(
   c: Readonly<ResolvedBuildSamplesOptions>,
   plan: SamplesPlan,
-  market: LoadedMarket | null,
+  market: LoadedMarket | ShardMarket | null,
   shard: ShardSpec,
   path: string,
   phase: Pick<Phase, 'advance'>,
 ): Promise<WrittenShard> {
   const shape = sampleShape(c);
   const scaler = planScaler(plan);
-  const data = market?.data;
-  const mine = new Set(shardTickers(plan, shard));
-  const localOf = Int32Array.from(plan.positions.tickers, (t) =>
-    mine.has(t) && data !== undefined ? data.tickers.indexOf(t) : -1,
-  );
   const writer = await openParquetWriter(path, sampleColumns(shape), {
     compression: c.parquetCompression,
     rowGroupSize: c.chunkRows,
@@ -117,7 +81,13 @@ export async function writeSamplesShard(
         shape,
         scaler: scalerParams(scaler, market.data.tickers),
         positions: positionTable(plan.positions),
-        localOf,
+        units: unitTable(
+          shardUnits(plan.positions, plan.blockBars),
+          plan.positions,
+          shard,
+          'keys' in market ? market.keys : market.data.tickers,
+          'base' in market ? market.base : market.data.tickers.map(() => 0),
+        ),
         seed: c.seed,
       };
       const tasks = chunkTasks(c.nSamples, c.chunkRows);
@@ -155,6 +125,8 @@ export interface ShardInfo {
   readonly chunk_rows: number;
   readonly compression: string;
   readonly positions: SamplesPlan['positions'];
+  /** Present only when some ticker is cut into time blocks: merge then finds a sample's shard by its block. */
+  readonly block_bars?: number;
 }
 
 function shardInfo(
@@ -177,6 +149,8 @@ function shardInfo(
       first: plan.positions.first,
       count: plan.positions.count,
     },
+    // Left out when no ticker is cut, so that files are the same as before blocks existed.
+    block_bars: anyBlocked(plan.positions, plan.blockBars) ? plan.blockBars : undefined,
   };
 }
 

@@ -24,6 +24,11 @@ export function buildFlags(command: Command): Command {
       '--shards <n>',
       `samples files (samples_{n}-00000-of-0000N.parquet…), tickers by shardOf(ticker, N) (default: ${defaults.shards})`,
       positiveInteger,
+    )
+    .option(
+      '--block-bars <n>',
+      `a ticker of more clean bars is cut into time blocks of n window ends, each its own shard unit (ticker#b); the samples and the merged file do not change (default: ${defaults.blockBars})`,
+      positiveInteger,
     );
   return addSettings(command, OPTION_SPECS);
 }
@@ -42,6 +47,7 @@ export function buildOptionsFrom(o: Record<string, unknown>): {
       overwrite: o.overwrite as boolean | undefined,
       variant: o.naive === true ? 'naive' : undefined,
       shards: o.shards as number | undefined,
+      blockBars: o.blockBars as number | undefined,
     },
   };
 }
