@@ -125,6 +125,27 @@ describe.skipIf(!queueSupported())(
       expect(await verify(dir)).toMatchObject({ ok: true, checked: 5 });
     }, 120_000);
 
+    it('submit --merge --block-bars 800 and two workers: every ticker cut into time blocks, each shard holding only its blocks; the same bytes', async () => {
+      const dir = await dataDir('blocks');
+      const runId = await submit(dir, '--shards', '4', '--merge', '--block-bars', '800');
+      await workers(2);
+      for (const name of [SAMPLES, 'meta_scaler.json'])
+        expect(await sha256(join(dir, name)), name).toBe(await sha256(join(one, name)));
+      expect(await verify(dir)).toMatchObject({ ok: true, checked: 2 });
+      const status = await runCli(['status', '--run', runId, '--json', ...QUEUE], db.url);
+      const run = (
+        JSON.parse(status.stdout) as {
+          runs: { state: string; shardDetails: { summary: { bars: { held: number } } }[] }[];
+        }
+      ).runs[0]!;
+      expect(run.state).toBe('done');
+      // 5 tickers of at most 2,500 clean bars, 4 blocks each over 4 shards: every shard holds some blocks, and
+      // together no more bars than the tickers have, but for the halos and label bars the blocks share.
+      const held = run.shardDetails.map((s) => s.summary.bars.held);
+      for (const bars of held) expect(bars).toBeGreaterThan(0);
+      expect(held.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5 * 2500 + 5 * 4 * (16 - 1 + 4));
+    }, 120_000);
+
     it('submit without --overwrite onto a complete earlier output: the plan refuses as build does, dead-lettered at once; the output stays', async () => {
       const dir = join(root, 'existing');
       await cp(one, dir, { recursive: true });
