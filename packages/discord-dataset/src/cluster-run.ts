@@ -8,6 +8,7 @@ import { readManifest, verify, writeManifest } from '@prepkit/record-io';
 import { ShardFileError } from './errors.js';
 import { mergeShards } from './merge.js';
 import { prepareDiscordDataset } from './prepare.js';
+import { replyThreadsOfRun } from './reply-threads.js';
 import type { PrepareOptions } from './prepare-options.js';
 import type { ProgressReporter } from './progress.js';
 import { planDiscordShards } from './shard-plan.js';
@@ -22,7 +23,7 @@ import { relativePath } from './write-outputs.js';
  */
 export type DiscordRunConfig = Omit<
   PrepareOptions,
-  'reporter' | 'signal' | 'shard' | 'plan' | 'since' | 'until'
+  'reporter' | 'signal' | 'shard' | 'plan' | 'replyThreads' | 'since' | 'until'
 > & {
   readonly shards: number;
   readonly merge: boolean;
@@ -106,6 +107,8 @@ export async function sha256Of(path: string): Promise<string> {
  * `config.merge` (`mergeShards`), and writes `manifest.json` last. `workerDb` is the worker's own `--db`.
  */
 export function createDiscordRun(workerDb?: string) {
+  // A worker reads the reply pairs once per run, not once per shard.
+  const replyThreads = replyThreadsOfRun();
   return defineShardedRun({
     name: 'discord-dataset',
     plan: async (config: DiscordRunConfig, context): Promise<DiscordShardPlan> =>
@@ -113,6 +116,7 @@ export function createDiscordRun(workerDb?: string) {
         ...prepareOptions(config, workerDb),
         shards: config.shards,
         signal: context.signal,
+        replyThreads: replyThreads(context.runId),
       }),
 
     async runShard(
@@ -126,6 +130,7 @@ export function createDiscordRun(workerDb?: string) {
         shard: { index, count: plan.shards },
         plan,
         signal: context.signal,
+        replyThreads: replyThreads(context.runId),
         reporter: queueProgress(context),
       });
       const base = dirname(config.train);

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { ReplyThreadsSource } from './reply-threads.js';
 import { resolve } from 'node:path';
 import {
   InvalidOptionError,
@@ -99,6 +100,11 @@ export interface PrepareOptions {
    * this run (one read of the reply ids, plus the few threads the validation guarantee looks at).
    */
   plan?: DiscordShardPlan;
+  /**
+   * With `shard` or in `planDiscordShards`: where the reply threads come from (`ReplyThreadsSource`); a queued
+   * run's worker keeps them for the run. Default: read by this call.
+   */
+  replyThreads?: ReplyThreadsSource;
   /** Open every connection read-only (`default_transaction_read_only`); prepare only reads anyway. Default: false. */
   readOnly?: boolean;
   /** Phases and counters; a bench-harness `RunReporter` fits. Not part of the manifest's configuration. */

@@ -19,6 +19,7 @@ import { planShards } from './shard-plan.js';
 import type { DiscordShardPlan } from './shard-plan.js';
 import { latestNames, readMessages, readQuery } from './strategies/index.js';
 import type { ThreadSelection } from './strategies/index.js';
+import type { ReplyThreadsSource } from './reply-threads.js';
 import { prepareOutputs, writeOutputs } from './write-outputs.js';
 import type { PreparedFile, WrittenTarget } from './write-outputs.js';
 import { guaranteedValidationThread } from './valid-guarantee.js';
@@ -77,9 +78,11 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
     const partial = resolved.shard !== undefined;
     const shardPlan = partial
       ? (options.plan ??
-        (await reporter.phase('plan', () => planShards(db.pool, resolved, resolved.shards, signal))))
+        (await reporter.phase('plan', () =>
+          planShards(db.pool, resolved, resolved.shards, signal, options.replyThreads),
+        )))
       : undefined;
-    const threads = shardThreads(shardPlan, resolved.shard);
+    const threads = shardThreads(shardPlan, resolved.shard, options.replyThreads);
     const { table, stats } = await reporter.phase(
       'load',
       (phase) =>
@@ -187,9 +190,10 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
 function shardThreads(
   plan: DiscordShardPlan | undefined,
   index: number | undefined,
+  replyThreads: ReplyThreadsSource | undefined,
 ): ThreadSelection | undefined {
   if (plan === undefined || index === undefined) return undefined;
-  return { shard: { index, count: plan.shards } };
+  return { shard: { index, count: plan.shards }, ...(replyThreads === undefined ? {} : { replyThreads }) };
 }
 
 /** A split's files summed: the path given for it, its examples and bytes. */

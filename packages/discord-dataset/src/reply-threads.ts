@@ -85,6 +85,30 @@ export class ReplyThreads {
   }
 }
 
+/**
+ * Where a read of some threads gets the reply threads: `read` them anew, or take those a worker kept for the run
+ * it works on (`replyThreadsOfRun`).
+ */
+export type ReplyThreadsSource = (read: () => Promise<ReplyThreads>) => Promise<ReplyThreads>;
+
+/** Reads the reply threads each time. */
+export const readReplyThreads: ReplyThreadsSource = (read) => read();
+
+/**
+ * Keeps the reply threads of one run at a time: a worker's plan and shards of the same run read the pairs once
+ * (the selection does not change during a run), instead of once per shard. A new run id drops the old ones.
+ */
+export function replyThreadsOfRun(): (runId: string) => ReplyThreadsSource {
+  let kept: { runId: string; threads: ReplyThreads } | undefined;
+  return (runId) => async (read) => {
+    if (kept?.runId === runId) return kept.threads;
+    kept = undefined;
+    const threads = await read();
+    kept = { runId, threads };
+    return threads;
+  };
+}
+
 function contains(sorted: BigInt64Array, id: bigint): boolean {
   let lo = 0;
   let hi = sorted.length - 1;

@@ -7,9 +7,10 @@ import { resolvePrepareOptions } from './prepare-options.js';
 import type { PrepareOptions, ResolvedPrepareOptions } from './prepare-options.js';
 import { noProgress } from './progress.js';
 import { buildReplyForest } from './reply-forest.js';
-import { ReplyThreads } from './reply-threads.js';
+import { readReplyThreads } from './reply-threads.js';
+import type { ReplyThreads, ReplyThreadsSource } from './reply-threads.js';
 import { splitPoint } from './split.js';
-import { latestNames, loadThreads, readQuery, readReplyPairs } from './strategies/index.js';
+import { latestNames, loadThreads, readQuery, replyThreadsOf } from './strategies/index.js';
 import type { ReadQuery } from './strategies/index.js';
 import { threadYieldsExample, threadsWithExamples } from './valid-guarantee.js';
 
@@ -37,7 +38,7 @@ export async function planDiscordShards(
   const db = await openDatabase(resolved.db, 'prepare', { readOnly: resolved.readOnly });
   try {
     await requireColumns(db.pool, 'messages', READ_COLUMNS, 'prepare');
-    return await planShards(db.pool, resolved, resolved.shards, options.signal);
+    return await planShards(db.pool, resolved, resolved.shards, options.signal, options.replyThreads);
   } finally {
     await db.close().catch(() => undefined);
   }
@@ -63,11 +64,11 @@ export async function planShards(
   options: ResolvedPrepareOptions,
   shards: number,
   signal: AbortSignal | undefined,
+  replyThreads: ReplyThreadsSource = readReplyThreads,
 ): Promise<DiscordShardPlan> {
   const query = readQuery(options);
-  const pairs = await readReplyPairs(pool, query, signal);
+  const threads = await replyThreads(() => replyThreadsOf(pool, query, signal));
   throwIfAborted(signal, 'prepare');
-  const threads = ReplyThreads.fromPairs(pairs.ids, pairs.parentIds);
   const validRoot = await findValidRoot(pool, query, options, threads, signal);
   return { shards, validRoot };
 }

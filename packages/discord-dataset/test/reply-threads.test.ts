@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplyThreads } from '../src/reply-threads.js';
+import { ReplyThreads, replyThreadsOfRun } from '../src/reply-threads.js';
 
 const pairs = (list: [number, number][]) => ({
   ids: BigInt64Array.from(list, ([id]) => BigInt(id)),
@@ -29,5 +29,21 @@ describe('ReplyThreads', () => {
     const asked: string[] = [];
     threads.replies((root) => (asked.push(root), false));
     expect(asked).toEqual(['1', '10', '20']);
+  });
+
+  it('is read once per run by a worker, again for another run', async () => {
+    const ofRun = replyThreadsOfRun();
+    let reads = 0;
+    const read = () => (reads++, Promise.resolve(threads));
+    expect(await ofRun('a')(read)).toBe(threads);
+    expect(await ofRun('a')(read)).toBe(threads);
+    expect(reads).toBe(1);
+    await ofRun('b')(read);
+    await ofRun('a')(read);
+    expect(reads).toBe(3);
+    // A failed read keeps nothing: the next shard reads again.
+    await expect(ofRun('c')(() => Promise.reject(new Error('lost')))).rejects.toThrow('lost');
+    await ofRun('c')(read);
+    expect(reads).toBe(4);
   });
 });

@@ -12,7 +12,7 @@ import { loadThreads } from './threads.js';
 export type { LoadContext, LoadStats } from './load-context.js';
 export { readQuery } from './read-query.js';
 export type { ReadQuery, Selection } from './read-query.js';
-export { latestNames, loadThreads, readReplyPairs, sqlShardOf } from './threads.js';
+export { latestNames, loadThreads, readReplyPairs, replyThreadsOf, sqlShardOf } from './threads.js';
 export type { ThreadSelection } from './threads.js';
 
 const LOADERS: Record<

@@ -3,7 +3,8 @@ import { copyOut, cursorPages } from '@prepkit/db-cursors';
 import { shardOf } from '@prepkit/record-io';
 import { MessageTableBuilder } from '../message-table.js';
 import type { MessageTable } from '../message-table.js';
-import { ReplyThreads } from '../reply-threads.js';
+import { ReplyThreads, readReplyThreads } from '../reply-threads.js';
+import type { ReplyThreadsSource } from '../reply-threads.js';
 import type { LoadContext, LoadStats } from './load-context.js';
 import type { ReadQuery } from './read-query.js';
 
@@ -13,7 +14,10 @@ import type { ReadQuery } from './read-query.js';
  * few threads, whose ids it knows from `ReplyThreads`).
  */
 export type ThreadSelection =
-  | { readonly shard: { readonly index: number; readonly count: number } }
+  | {
+      readonly shard: { readonly index: number; readonly count: number };
+      readonly replyThreads?: ReplyThreadsSource;
+    }
   | { readonly ids: readonly string[] };
 
 /**
@@ -49,8 +53,8 @@ export async function loadThreads(
   let wanted: string;
   if ('shard' in threads) {
     const { index, count } = threads.shard;
-    const pairs = await readReplyPairs(pool, query, signal);
-    const replies = ReplyThreads.fromPairs(pairs.ids, pairs.parentIds).replies(
+    const source = threads.replyThreads ?? readReplyThreads;
+    const replies = (await source(() => replyThreadsOf(pool, query, signal))).replies(
       (root) => shardOf(root, count) === index,
     );
     wanted = `m.id = ANY(${param(bigintArray(replies), 'bigint[]')})
@@ -69,6 +73,16 @@ export async function loadThreads(
     context.phase.advance(batch.length);
   }
   return { table: builder.finish(), stats: { queries: 'shard' in threads ? 2 : 1 } };
+}
+
+/** The selection's reply threads, from one read of its reply pairs. */
+export async function replyThreadsOf(
+  pool: pg.Pool,
+  query: ReadQuery,
+  signal: AbortSignal | undefined,
+): Promise<ReplyThreads> {
+  const pairs = await readReplyPairs(pool, query, signal);
+  return ReplyThreads.fromPairs(pairs.ids, pairs.parentIds);
 }
 
 /**
