@@ -135,11 +135,14 @@ export async function latestNames(
   const names = new Map<string, string>();
   if (authors.length === 0) return names;
   const k = query.params.length + 1;
-  const sql = `SELECT DISTINCT ON (m.author_id) m.author_id::text AS id,
-         coalesce(m.author_nickname, m.author_name) AS name, ${query.assistant('m')}
-    FROM messages m
-   WHERE ${query.scope('m')} AND m.author_id = ANY($${k}::bigint[])
-   ORDER BY m.author_id, m.id DESC`;
+  // Each author's highest id by a hash aggregate, then that row by primary key: `DISTINCT ON … ORDER BY` sorted
+  // every matching row, on disk past work_mem (400K messages, 2,667 authors: 95 ms against 524 ms).
+  const sql = `SELECT m.author_id::text AS id, coalesce(m.author_nickname, m.author_name) AS name,
+         ${query.assistant('m')}
+    FROM (SELECT m.author_id, max(m.id) AS id FROM messages m
+           WHERE ${query.scope('m')} AND m.author_id = ANY($${k}::bigint[])
+           GROUP BY m.author_id) latest
+    JOIN messages m ON m.id = latest.id`;
   for await (const rows of cursorPages<{ id: string; name: string | null }>(pool, sql, {
     params: [...query.params, bigintArray(authors)],
     fetchSize: 10_000,
