@@ -108,7 +108,12 @@ await runBenchScript(
         ],
         { ...process.env, DATABASE_URL: database.url },
       );
-      process.stdout.write(await cluster.report(result.variants, plainRss));
+      process.stdout.write(
+        await cluster.report(result.variants, plainRss, {
+          definition: run,
+          config: config(input, join(workDir, 'worker-rss')),
+        }),
+      );
     } finally {
       await rm(workDir, { recursive: true, force: true });
       await database.drop();

@@ -97,7 +97,12 @@ await runBenchScript(
         ...['--tickers', TICKERS.join(','), '--n-samples', String(samples), '--seed', '42'],
         ...['--threads', '1', '--shards', String(SHARDS)],
       ]);
-      process.stdout.write(await cluster.report(result.variants, plainRss));
+      process.stdout.write(
+        await cluster.report(result.variants, plainRss, {
+          definition: marketSamplesRun,
+          config: { ...options(input, join(workDir, 'worker-rss')), merge: false },
+        }),
+      );
     } finally {
       await rm(workDir, { recursive: true, force: true });
       await database.drop();

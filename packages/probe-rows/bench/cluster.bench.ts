@@ -85,7 +85,12 @@ await runBenchScript(
         ...['--input', input.path, '--output', join(workDir, 'plain-rss')],
         ...['--shards', String(SHARDS), '--threads', '1'],
       ]);
-      process.stdout.write(await cluster.report(result.variants, plainRss));
+      process.stdout.write(
+        await cluster.report(result.variants, plainRss, {
+          definition: probeRowsRun,
+          config: config(input, join(workDir, 'worker-rss')),
+        }),
+      );
     } finally {
       await rm(workDir, { recursive: true, force: true });
       await database.drop();

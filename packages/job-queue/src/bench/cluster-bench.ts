@@ -181,16 +181,42 @@ export class ClusterBench<TInput> {
    * ratios against their targets, and the queue's rate for empty jobs (measured now, on `schema`).
    * `plain` is the baseline variant (first); `plainPeakRssBytes` the peak RSS of a plain CLI process.
    */
-  async report(variants: readonly VariantSummary[], plainPeakRssBytes: number): Promise<string> {
+  async report(
+    variants: readonly VariantSummary[],
+    plainPeakRssBytes: number,
+    oneRun: { readonly definition: AnyShardedRun; readonly config: Json & { readonly shards: number } },
+  ): Promise<string> {
     const [plain, ...others] = variants;
     const one = this.wallMs('cluster, 1 worker process');
     const two = this.wallMs('cluster, 2 worker processes');
+    const workerRss = await this.oneRunPeakRss(oneRun.definition, oneRun.config);
     const empty = await emptyJobsPerSecond(this.#options.url, this.#options.schema);
     return (
       `\n${this.table(plain!, plainPeakRssBytes, others)}\n\n` +
       `2 worker processes vs 1: ${(one / two).toFixed(2)}x (target >= 1.8x); ` +
       `cluster on 1 worker / plain: ${(one / plain!.medianMs).toFixed(2)}x (target <= 1.15x)\n` +
+      `peak RSS of one run in a fresh process: plain ${formatBytes(plainPeakRssBytes)}, ` +
+      `one worker ${formatBytes(workerRss)} (${(workerRss / plainPeakRssBytes).toFixed(2)}x; target <= 1x)\n` +
       `empty jobs, plan + 100 shards + commit, one in-process worker slot: ${empty.toFixed(0)} jobs/s\n`
+    );
+  }
+
+  /**
+   * The peak RSS of a fresh worker process that runs one whole run (plan, every shard, commit) and exits when
+   * idle: the work of one plain process, where a variant's workers keep their peak over every run they did.
+   */
+  async oneRunPeakRss(
+    definition: AnyShardedRun,
+    config: Json & { readonly shards: number },
+  ): Promise<number> {
+    {
+      await using queue = await openQueue(this.#options.url, { schema: this.#options.schema });
+      await submitRun(queue, definition, config);
+    }
+    return peakRssOfCommand(
+      this.#options.cli,
+      ['worker', '--queue-schema', this.#options.schema, '--poll-interval', '0.5', '--exit-when-idle'],
+      { ...process.env, DATABASE_URL: this.#options.url },
     );
   }
 
