@@ -1,21 +1,11 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, describeFailure, isTransientError, withRetry } from '../src/index.js';
-import { startEmbeddedPostgres } from '../src/testing/index.js';
-
-/** A port nothing listens on (bound, read, closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, startEmbeddedPostgres } from '../src/testing/index.js';
 
 describe('isTransientError', () => {
   it('counts a refused connection as transient, also once describeFailure has wrapped it (its code in sqlState)', async () => {
-    const client = new pg.Client({ connectionString: `postgresql://x@127.0.0.1:${await closedPort()}/x` });
+    const client = new pg.Client({ connectionString: `postgresql://x@127.0.0.1:${await freePort()}/x` });
     const refused = await client.connect().then(
       () => undefined,
       (error: unknown) => error,
@@ -61,7 +51,6 @@ describe('isTransientError', () => {
             await client.connect();
             return (await client.query<{ n: number }>('SELECT 1 AS n')).rows[0]!.n;
           } catch (error) {
-            await client.end().catch(() => undefined);
             throw describeFailure('select', error);
           } finally {
             await client.end().catch(() => undefined);

@@ -2,6 +2,7 @@ export {
   TEST_DATABASE_URL_VARIABLE,
   TEST_PASSWORD_VARIABLE,
   createTestDatabase,
+  freePort,
   startEmbeddedPostgres,
   startTestPostgres,
 } from './test-postgres.js';

@@ -164,7 +164,8 @@ async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on: one the system just handed out, closed again (for a server's own port, or a refused connection in a test). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -4,9 +4,8 @@
 // server ends every time fails with one line and a rerun completes. A wrong password and a closed port fail
 // with one line (exit 2). To catch a statement mid-way, the test holds a lock the statement waits for, and
 // terminates the backend once pg_stat_activity shows it waiting.
-import { createServer } from 'node:net';
 import pg from 'pg';
-import { useTestDatabase } from '@prepkit/db-cursors/testing';
+import { freePort, useTestDatabase } from '@prepkit/db-cursors/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers.js';
 import { ROWS, poll, runFixture } from './run-fixture.js';
@@ -159,7 +158,7 @@ describe('embeddings run', () => {
   });
 
   it('[db] an unreachable server (a closed port on 127.0.0.1): exit 2 and one line, promptly', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = new URL(db.url);
     url.port = String(port);
     const result = await startCli(f.runArgs('reference'), url.href).exit;
@@ -169,12 +168,3 @@ describe('embeddings run', () => {
     );
   });
 });
-
-/** A port nothing listens on: one the system just handed out and that was closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
