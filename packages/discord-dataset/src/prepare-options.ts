@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { ReplyThreadsSource } from './reply-threads.js';
 import { resolve } from 'node:path';
 import {
   InvalidOptionError,
@@ -12,6 +11,7 @@ import {
 import type { ProgressReporter } from './progress.js';
 import type { DiscordShardPlan } from './shard-plan.js';
 import { MAX_SNOWFLAKE, isSnowflake } from './snowflake.js';
+import type { ReplyThreadsSource } from './reply-threads.js';
 
 /** How messages are read from PostgreSQL; all three produce the same bytes. */
 export type Strategy = 'naive' | 'cte' | 'copy';
@@ -102,7 +102,7 @@ export interface PrepareOptions {
   plan?: DiscordShardPlan;
   /**
    * With `shard` or in `planDiscordShards`: where the reply threads come from (`ReplyThreadsSource`); a queued
-   * run's worker keeps them for the run. Default: read by this call.
+   * run's worker keeps them for the run. Default: read once by this call, for its plan and its threads.
    */
   replyThreads?: ReplyThreadsSource;
   /** Open every connection read-only (`default_transaction_read_only`); prepare only reads anyway. Default: false. */

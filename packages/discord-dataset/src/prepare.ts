@@ -19,6 +19,7 @@ import { planShards } from './shard-plan.js';
 import type { DiscordShardPlan } from './shard-plan.js';
 import { latestNames, readMessages, readQuery } from './strategies/index.js';
 import type { ThreadSelection } from './strategies/index.js';
+import { readReplyThreadsOnce } from './reply-threads.js';
 import type { ReplyThreadsSource } from './reply-threads.js';
 import { prepareOutputs, writeOutputs } from './write-outputs.js';
 import type { PreparedFile, WrittenTarget } from './write-outputs.js';
@@ -76,13 +77,15 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
     await requireColumns(db.pool, 'messages', READ_COLUMNS, 'prepare');
     const query = readQuery(resolved);
     const partial = resolved.shard !== undefined;
+    // A shard that plans for itself reads the reply pairs once, for its plan and its own threads.
+    const replyThreads = options.replyThreads ?? readReplyThreadsOnce();
     const shardPlan = partial
       ? (options.plan ??
         (await reporter.phase('plan', () =>
-          planShards(db.pool, resolved, resolved.shards, signal, options.replyThreads),
+          planShards(db.pool, resolved, resolved.shards, signal, replyThreads),
         )))
       : undefined;
-    const threads = shardThreads(shardPlan, resolved.shard, options.replyThreads);
+    const threads = shardThreads(shardPlan, resolved.shard, replyThreads);
     const { table, stats } = await reporter.phase(
       'load',
       (phase) =>
@@ -190,10 +193,10 @@ export async function prepareDiscordDataset(options: PrepareOptions): Promise<Pr
 function shardThreads(
   plan: DiscordShardPlan | undefined,
   index: number | undefined,
-  replyThreads: ReplyThreadsSource | undefined,
+  replyThreads: ReplyThreadsSource,
 ): ThreadSelection | undefined {
   if (plan === undefined || index === undefined) return undefined;
-  return { shard: { index, count: plan.shards }, ...(replyThreads === undefined ? {} : { replyThreads }) };
+  return { shard: { index, count: plan.shards }, replyThreads };
 }
 
 /** A split's files summed: the path given for it, its examples and bytes. */

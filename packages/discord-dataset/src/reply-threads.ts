@@ -35,24 +35,19 @@ export class ReplyThreads {
     }
     // A parent missing from the pairs is a root of the selection: the forest keeps such replies as roots.
     const forest = buildReplyForest({ length: n, ids, parentIds, hasParent: new Uint8Array(n).fill(1) });
-    const top = new Int32Array(n).fill(-1);
-    const path: number[] = [];
-    for (let i = 0; i < n; i++) {
-      let u = i;
-      while (top[u] === -1 && forest.parent[u]! >= 0) {
-        path.push(u);
-        u = forest.parent[u]!;
-      }
-      const t = top[u] === -1 ? u : top[u]!;
-      top[u] = t;
-      for (const v of path) top[v] = t;
-      path.length = 0;
-    }
+    // Each forest root starts a thread: its root is the root's parent (a message that is not such a reply), or,
+    // when that parent is a reply too, the forest root itself, where the forest cut a cycle.
     const rootOf = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = top[i]!;
-      // A top whose parent is itself a reply was cut out of a cycle: it is the thread's root.
-      rootOf[i] = contains(ids, parentIds[t]!) ? ids[t]! : parentIds[t]!;
+    const stack: number[] = [];
+    for (const top of forest.roots) {
+      const root = contains(ids, parentIds[top]!) ? ids[top]! : parentIds[top]!;
+      stack.push(top);
+      while (stack.length > 0) {
+        const u = stack.pop()!;
+        rootOf[u] = root;
+        for (let c = forest.childStart[u]!; c < forest.childStart[u + 1]!; c++)
+          stack.push(forest.children[c]!);
+      }
     }
     const byRoot = argsortInt64(rootOf);
     return new ReplyThreads(
@@ -94,18 +89,21 @@ export type ReplyThreadsSource = (read: () => Promise<ReplyThreads>) => Promise<
 /** Reads the reply threads each time. */
 export const readReplyThreads: ReplyThreadsSource = (read) => read();
 
+/** Reads the reply threads at the first call that succeeds, and gives those again after. */
+export function readReplyThreadsOnce(): ReplyThreadsSource {
+  let kept: ReplyThreads | undefined;
+  return async (read) => (kept ??= await read());
+}
+
 /**
  * Keeps the reply threads of one run at a time: a worker's plan and shards of the same run read the pairs once
  * (the selection does not change during a run), instead of once per shard. A new run id drops the old ones.
  */
 export function replyThreadsOfRun(): (runId: string) => ReplyThreadsSource {
-  let kept: { runId: string; threads: ReplyThreads } | undefined;
-  return (runId) => async (read) => {
-    if (kept?.runId === runId) return kept.threads;
-    kept = undefined;
-    const threads = await read();
-    kept = { runId, threads };
-    return threads;
+  let kept: { runId: string; source: ReplyThreadsSource } | undefined;
+  return (runId) => {
+    if (kept?.runId !== runId) kept = { runId, source: readReplyThreadsOnce() };
+    return kept.source;
   };
 }
 
