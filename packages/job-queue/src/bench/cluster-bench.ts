@@ -45,13 +45,22 @@ function pinnedCore(index: number): number | undefined {
   return (index + 1) % availableParallelism();
 }
 
+/** A benchmark worker's arguments (after the CLI script) and environment: the bench's queue, 0.5 s polling. */
+function workerCommand(options: ClusterBenchOptions): { args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    args: ['worker', '--queue-schema', options.schema, '--poll-interval', '0.5'],
+    env: { ...process.env, DATABASE_URL: options.url },
+  };
+}
+
 export function startBenchWorker(options: ClusterBenchOptions, index = 0): BenchWorker {
-  const args = [options.cli, 'worker', '--queue-schema', options.schema, '--poll-interval', '0.5', '--json'];
+  const { args: workerArgs, env } = workerCommand(options);
+  const args = [options.cli, ...workerArgs, '--json'];
   const core = pinnedCore(index);
   const child = spawn(
     core === undefined ? process.execPath : 'taskset',
     core === undefined ? args : ['-c', String(core), process.execPath, ...args],
-    { env: { ...process.env, DATABASE_URL: options.url }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: { at: number; text: string }[] = [];
   let stdout = '';
@@ -213,11 +222,8 @@ export class ClusterBench<TInput> {
       await using queue = await openQueue(this.#options.url, { schema: this.#options.schema });
       await submitRun(queue, definition, config);
     }
-    return peakRssOfCommand(
-      this.#options.cli,
-      ['worker', '--queue-schema', this.#options.schema, '--poll-interval', '0.5', '--exit-when-idle'],
-      { ...process.env, DATABASE_URL: this.#options.url },
-    );
+    const { args, env } = workerCommand(this.#options);
+    return peakRssOfCommand(this.#options.cli, [...args, '--exit-when-idle'], env);
   }
 
   /**
