@@ -1,15 +1,13 @@
 // Time blocks of a long ticker (--block-bars): a shard unit per block, its shard reading only the block's bars
 // and its halo; the merged output the same bytes as the one-file build whatever the block size.
-import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardNames, shardOf, verify } from '@prepkit/record-io';
-import { main } from '../src/cli/main.js';
 import { generateRaw, marketSamplesRun, readRawBars, writeRawBars } from '../src/index.js';
 import type { MarketSamplesRunConfig } from '../src/index.js';
-import { readSamples } from './helpers.js';
+import { readSamples, runMain as run, sha256 as sha } from './helpers.js';
 
 const N = 3;
 const B = 600;
@@ -64,21 +62,6 @@ async function dataDir(name: string): Promise<string> {
   const dir = join(root, name);
   await cp(raw, dir, { recursive: true });
   return dir;
-}
-
-const sha = async (path: string) =>
-  createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex');
-
-async function run(...argv: string[]) {
-  const out = { stdout: '', stderr: '' };
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (out.stdout += s) },
-    stderr: { write: (s: string) => (out.stderr += s) },
-    env: {},
-  });
-  return { code, ...out };
 }
 
 /** The shard unit of a sample: LONG's block by its window end, a short ticker itself. */

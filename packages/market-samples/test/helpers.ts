@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readParquetBatches } from '@prepkit/record-io';
+import { main } from '../src/cli/main.js';
 
 interface ColumnLike {
   get(i: number): unknown;
@@ -15,6 +17,24 @@ export async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The SHA-256 of a file's bytes, in hex. */
+export async function sha256(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+}
+
+/** Runs the CLI in this process (`main`) with no environment, collecting what it writes. */
+export async function runMain(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (out.stdout += s) },
+    stderr: { write: (s: string) => (out.stderr += s) },
+    env: {},
+  });
+  return { code, ...out };
 }
 
 export interface SampleRows {

@@ -1,6 +1,5 @@
 // build --shards / --shard i/n and merge (runs on Node 20: no queue), and the ShardedRun's three steps
 // called directly, as a worker calls them.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,10 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDB } from '@prepkit/db-cursors';
 import { shardNames, shardOf, verify } from '@prepkit/record-io';
-import { main } from '../src/cli/main.js';
 import { generateRaw, marketSamplesRun } from '../src/index.js';
 import type { MarketSamplesRunConfig } from '../src/index.js';
-import { readSamples } from './helpers.js';
+import { readSamples, runMain as run, sha256 as sha } from './helpers.js';
 
 const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE'];
 const N = 3;
@@ -45,21 +43,6 @@ async function dataDir(name: string): Promise<string> {
   const dir = join(root, name);
   await cp(raw, dir, { recursive: true });
   return dir;
-}
-
-const sha = async (path: string) =>
-  createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex');
-
-async function run(...argv: string[]) {
-  const out = { stdout: '', stderr: '' };
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (out.stdout += s) },
-    stderr: { write: (s: string) => (out.stderr += s) },
-    env: {},
-  });
-  return { code, ...out };
 }
 
 let one: string;
@@ -195,6 +178,18 @@ function reordered<T>(value: T): T {
 }
 
 describe('the market-samples ShardedRun, step by step (as a worker runs it)', () => {
+  /** The run config of the --shards N build above (FLAGS, one thread). */
+  const runConfig = (dataDir: string, merge: boolean): MarketSamplesRunConfig => ({
+    dataDir,
+    nSamples: 3000,
+    seed: 9,
+    window: 16,
+    horizons: [1, 4],
+    chunkRows: 256,
+    threads: 1,
+    shards: N,
+    merge,
+  });
   const context = (attempt = 1) => {
     const progress: number[] = [];
     return {
@@ -210,17 +205,7 @@ describe('the market-samples ShardedRun, step by step (as a worker runs it)', ()
 
   it('plan once; each shard loads only its tickers and writes the --shards bytes; commit verifies and merges', async () => {
     const dir = await dataDir('run');
-    const config: MarketSamplesRunConfig = {
-      dataDir: dir,
-      nSamples: 3000,
-      seed: 9,
-      window: 16,
-      horizons: [1, 4],
-      chunkRows: 256,
-      threads: 1,
-      shards: N,
-      merge: true,
-    };
+    const config = runConfig(dir, true);
     const planned = await marketSamplesRun.plan(config, context().context);
     expect(planned.shards).toBe(N);
     expect(JSON.parse(JSON.stringify(planned))).toEqual(planned); // plain JSON, as the queue stores it
@@ -258,17 +243,7 @@ describe('the market-samples ShardedRun, step by step (as a worker runs it)', ()
   }, 60_000);
 
   it('plan refuses a complete earlier output as build does (OutputExistsError naming the file, --overwrite); with overwrite it runs', async () => {
-    const config: MarketSamplesRunConfig = {
-      dataDir: '',
-      nSamples: 3000,
-      seed: 9,
-      window: 16,
-      horizons: [1, 4],
-      chunkRows: 256,
-      threads: 1,
-      shards: N,
-      merge: false,
-    };
+    const config = runConfig('', false);
     // A one-file build's output: the merged run writes that samples file; the shard-file run, its scaler.
     for (const [merge, source, taken] of [
       [true, one, SAMPLES],
@@ -306,17 +281,7 @@ describe('the market-samples ShardedRun, step by step (as a worker runs it)', ()
 
   it('without merge, the commit lists the shard files and the scaler; a raw file changed after the plan fails its shard naming it', async () => {
     const dir = await dataDir('run-shards');
-    const config: MarketSamplesRunConfig = {
-      dataDir: dir,
-      nSamples: 3000,
-      seed: 9,
-      window: 16,
-      horizons: [1, 4],
-      chunkRows: 256,
-      threads: 1,
-      shards: N,
-      merge: false,
-    };
+    const config = runConfig(dir, false);
     const plan = reordered(await marketSamplesRun.plan(config, context().context));
     const summaries = [];
     for (let i = 0; i < N; i++)
