@@ -12,6 +12,17 @@ export const { startCli, runCli, killAll } = cliProcesses(
   fileURLToPath(new URL('../src/cli/run.ts', import.meta.url)),
 );
 
+/** `probe-rows submit` of `input` into `output`: `shards` shards of one encoding thread each, merged at the end. */
+export function submitArgv(
+  input: string,
+  output: string,
+  shards: number,
+  queue: readonly string[],
+): string[] {
+  const flags = ['--threads', '1', '--shards', String(shards), '--merge'];
+  return ['submit', '--input', input, '--output', output, ...flags, ...queue];
+}
+
 export async function sha256(path: string): Promise<string> {
   return createHash('sha256')
     .update(await readFile(path))

@@ -10,7 +10,7 @@ import { NetworkHosts, canRunNetworkHosts } from '@prepkit/job-queue/testing';
 import { verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbeRows, generateMeasurements } from '../../src/index.js';
-import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import { killAll, queueFlags, runCli, sha256, startCli, submitArgv } from '../cluster-cli.js';
 import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const db = useTestDatabase();
@@ -43,22 +43,7 @@ describe('probe-rows worker', () => {
     it('[kill] a worker SIGKILLed mid-shard: another worker reruns the shard, same bytes, each shard counted once', async () => {
       const output = join(dir, 'killed');
       await mkdir(output);
-      const submitted = await runCli(
-        [
-          'submit',
-          '--input',
-          input,
-          '--output',
-          output,
-          '--threads',
-          '1',
-          '--shards',
-          '4',
-          '--merge',
-          ...QUEUE,
-        ],
-        db.url,
-      );
+      const submitted = await runCli(submitArgv(input, output, 4, QUEUE), db.url);
       expect(submitted.code, submitted.stderr).toBe(0);
       const runId = submitted.stdout.trim();
       // The event: the shard's first output temporary appears (it exists until the shard's files are complete).
@@ -144,22 +129,7 @@ describe('probe-rows worker', () => {
       async () => {
         await using network = await NetworkHosts.start(db.url, 3);
         const output = join(dir, 'three-hosts');
-        const submitted = await runCli(
-          [
-            'submit',
-            '--input',
-            input,
-            '--output',
-            output,
-            '--threads',
-            '1',
-            '--shards',
-            '6',
-            '--merge',
-            ...QUEUE,
-          ],
-          db.url,
-        );
+        const submitted = await runCli(submitArgv(input, output, 6, QUEUE), db.url);
         const runId = submitted.stdout.trim();
         const workers = network.hosts.map((host) =>
           startCli(['worker', '--exit-when-idle', ...QUEUE], host.databaseUrl, (command, args, options) =>

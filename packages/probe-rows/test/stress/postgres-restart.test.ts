@@ -11,7 +11,8 @@ import { queueSupported } from '@prepkit/job-queue';
 import { verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbeRows, generateMeasurements } from '../../src/index.js';
-import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import { killAll, queueFlags, runCli, sha256, startCli, submitArgv } from '../cluster-cli.js';
+import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const QUEUE = queueFlags('probe_rows_restart');
 const SPLITS = ['train.array_record', 'test.array_record'];
@@ -43,22 +44,7 @@ describe('probe-rows worker', () => {
     it('[db] PostgreSQL restarted while a shard is encoded: the workers reconnect and exit 0, the run is done, same bytes, each shard done once', async () => {
       const output = join(dir, 'restarted');
       await mkdir(output);
-      const submitted = await runCli(
-        [
-          'submit',
-          '--input',
-          input,
-          '--output',
-          output,
-          '--threads',
-          '1',
-          '--shards',
-          String(SHARDS),
-          '--merge',
-          ...QUEUE,
-        ],
-        server.url,
-      );
+      const submitted = await runCli(submitArgv(input, output, SHARDS, QUEUE), server.url);
       expect(submitted.code, submitted.stderr).toBe(0);
       const runId = submitted.stdout.trim();
 
@@ -93,7 +79,7 @@ describe('probe-rows worker', () => {
       expect(await verify(output)).toMatchObject({ ok: true, checked: 2 });
       const status = await runCli(['status', '--run', runId, '--json', ...QUEUE], server.url);
       expect(status.code, status.stderr).toBe(0);
-      const run = (JSON.parse(status.stdout) as { runs: { state: string; shardStates: object }[] }).runs[0]!;
+      const run = (JSON.parse(status.stdout) as StatusJson).runs[0]!;
       expect(run).toMatchObject({ state: 'done', shardStates: { done: SHARDS } });
       // Each shard's work was done once, by one worker (the stderr `shard i done` lines of both).
       const done = workers
