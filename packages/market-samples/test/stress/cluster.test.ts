@@ -10,28 +10,12 @@ import { queueSupported } from '@prepkit/job-queue';
 import { NetworkHosts, canRunNetworkHosts } from '@prepkit/job-queue/testing';
 import { shardOf, verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSamples, generateRaw } from '../../src/index.js';
 import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import { FLAGS, SAMPLES, prepareRun } from './cluster-fixture.js';
 import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const db = useTestDatabase();
 const QUEUE = queueFlags('market_samples_cluster_stress');
-// Every shard of 4 and of 6 gets at least one of these tickers.
-const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
-const SAMPLES = 'samples_80K.parquet';
-const OPTIONS = { nSamples: 80_000, seed: 3, window: 32, horizons: [1, 5], chunkRows: 2000 };
-const FLAGS = [
-  '--n-samples',
-  '80000',
-  '--seed',
-  '3',
-  '--window',
-  '32',
-  '--horizons',
-  '1,5',
-  '--chunk-rows',
-  '2000',
-];
 
 describe('market-samples worker', () => {
   describe.skipIf(!queueSupported())('on a real queue (skipped: pg-boss needs Node 22.12+)', () => {
@@ -47,10 +31,7 @@ describe('market-samples worker', () => {
 
     beforeAll(async () => {
       root = await mkdtemp(join(tmpdir(), 'market-samples-cluster-stress-'));
-      raw = join(root, 'raw');
-      await generateRaw({ tickers: TICKERS, bars: 20_000, seed: 12, dataDir: raw, dirty: 0.001 });
-      one = await dataDir('one');
-      await buildSamples({ ...OPTIONS, threads: 2, dataDir: one });
+      ({ raw, one } = await prepareRun(root));
     }, 120_000);
 
     afterAll(async () => {

@@ -11,29 +11,14 @@ import type { TestPostgres } from '@prepkit/db-cursors/testing';
 import { queueSupported } from '@prepkit/job-queue';
 import { verify } from '@prepkit/record-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSamples, generateRaw } from '../../src/index.js';
 import { killAll, queueFlags, runCli, sha256, startCli } from '../cluster-cli.js';
+import { FLAGS, SAMPLES, prepareRun } from './cluster-fixture.js';
 import type { StatusJson } from '@prepkit/job-queue/testing';
 
 const QUEUE = queueFlags('market_samples_restart');
-const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
 const SHARDS = 4;
-const SAMPLES = 'samples_80K.parquet';
-const OPTIONS = { nSamples: 80_000, seed: 3, window: 32, horizons: [1, 5], chunkRows: 2000 };
-const FLAGS = [
-  '--n-samples',
-  '80000',
-  '--seed',
-  '3',
-  '--window',
-  '32',
-  '--horizons',
-  '1,5',
-  '--chunk-rows',
-  '2000',
-  '--threads',
-  '1',
-];
+// FLAGS and one thread a worker.
+const SUBMIT_FLAGS = [...FLAGS, '--threads', '1'];
 
 describe('market-samples worker', () => {
   describe.skipIf(!queueSupported())('on its own PostgreSQL (skipped: pg-boss needs Node 22.12+)', () => {
@@ -43,17 +28,8 @@ describe('market-samples worker', () => {
 
     beforeAll(async () => {
       root = await mkdtemp(join(tmpdir(), 'market-samples-restart-'));
-      await generateRaw({
-        tickers: TICKERS,
-        bars: 20_000,
-        seed: 12,
-        dataDir: join(root, 'raw'),
-        dirty: 0.001,
-      });
-      // The plain single-machine build the run must equal.
-      one = join(root, 'one');
-      await cp(join(root, 'raw'), one, { recursive: true });
-      await buildSamples({ ...OPTIONS, threads: 2, dataDir: one });
+      // The raw files, and the plain single-machine build the run must equal.
+      ({ one } = await prepareRun(root));
       server = await startEmbeddedPostgres();
     }, 120_000);
 
@@ -67,7 +43,7 @@ describe('market-samples worker', () => {
       const dir = join(root, 'restarted');
       await cp(join(root, 'raw'), dir, { recursive: true });
       const submitted = await runCli(
-        ['submit', '--data-dir', dir, ...FLAGS, '--shards', `${SHARDS}`, '--merge', ...QUEUE],
+        ['submit', '--data-dir', dir, ...SUBMIT_FLAGS, '--shards', `${SHARDS}`, '--merge', ...QUEUE],
         server.url,
       );
       expect(submitted.code, submitted.stderr).toBe(0);
